@@ -1,0 +1,13 @@
+package dev.roachkit.core;
+
+/**
+ * A snapshot of the connection pool, taken by {@link Database#stats()}.
+ *
+ * @param active connections lent out right now
+ * @param idle connections open and ready in the pool
+ * @param waiting threads blocked waiting for a connection
+ * @param total connections open (active plus idle)
+ * @param maximum the pool's maximum size ({@code db_max_connections})
+ */
+public record PoolStats(int active, int idle, int waiting, int total, int maximum) {
+}

@@ -1,0 +1,136 @@
+package dev.roachkit.core.internal;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import dev.roachkit.core.PoolStats;
+import dev.roachkit.core.Settings;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * The {@link DataSource} handed out by {@code Database.pool()}: HikariCP underneath, with its
+ * time-out turned into a {@link PoolTimeoutException} that says which of the two things went
+ * wrong (pool exhausted, or server unreachable), with the pool size, the wait and the hosts,
+ * and never the password.
+ *
+ * <p>Thread-safe, like HikariCP.
+ */
+public final class PooledDataSource implements DataSource {
+    private final HikariDataSource hikari;
+    private final Settings settings;
+
+    /**
+     * @param hikari the started pool; closed by {@link #close()}
+     * @param settings the settings it was built from, for messages
+     */
+    public PooledDataSource(HikariDataSource hikari, Settings settings) {
+        this.hikari = hikari;
+        this.settings = settings;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        long start = System.nanoTime();
+        try {
+            return hikari.getConnection();
+        } catch (SQLTransientConnectionException e) {
+            throw timeout(e, (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    /**
+     * Not supported: credentials come from {@code db_url}, and a pool serves one user.
+     *
+     * @throws SQLFeatureNotSupportedException always
+     */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("roachkit's pool serves the user of db_url;"
+                + " use getConnection() (for another user, configure another Database)");
+    }
+
+    /** @return the pool's current counts */
+    public PoolStats stats() {
+        HikariPoolMXBean mx = hikari.getHikariPoolMXBean();
+        if (mx == null) {
+            return new PoolStats(0, 0, 0, 0, hikari.getMaximumPoolSize());
+        }
+        return new PoolStats(mx.getActiveConnections(), mx.getIdleConnections(), mx.getThreadsAwaitingConnection(),
+                mx.getTotalConnections(), hikari.getMaximumPoolSize());
+    }
+
+    /** @return true once {@link #close()} ran */
+    public boolean isClosed() {
+        return hikari.isClosed();
+    }
+
+    /** Closes every connection and the pool; idempotent. */
+    public void close() {
+        hikari.close();
+    }
+
+    private SQLException timeout(SQLTransientConnectionException e, long waitedMs) {
+        if (hikari.isClosed()) {
+            return new PoolTimeoutException("The roachkit pool is closed; Database.close() was called", "08003",
+                    false, e);
+        }
+        PoolStats s = stats();
+        Throwable failure = e.getCause();
+        String hosts = String.join(",", settings.url().hosts());
+        String limit = Settings.CONNECTION_TIMEOUT + " = " + Durations.human(settings.connectionTimeout());
+        if (failure == null || s.active() >= s.maximum()) {
+            return new PoolTimeoutException("No connection available from the pool: all " + s.maximum()
+                    + " connections (" + Settings.MAX_CONNECTIONS + ") were in use (active=" + s.active() + ", idle="
+                    + s.idle() + ", waiting=" + s.waiting() + ") and none came back within " + waitedMs + " ms ("
+                    + limit + "). Close connections promptly (try-with-resources), or raise "
+                    + Settings.MAX_CONNECTIONS + ".", null, true, e);
+        }
+        String state = failure instanceof SQLException sql && sql.getSQLState() != null ? sql.getSQLState() : "08001";
+        return new PoolTimeoutException("Could not connect to " + hosts + " within " + waitedMs + " ms (" + limit
+                + "): " + Redaction.scrub(String.valueOf(failure.getMessage()), settings.url().password())
+                + ". Check that the server is running and reachable from here.", state, false, failure);
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return hikari.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        hikari.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        hikari.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return hikari.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return hikari.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return hikari.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || hikari.isWrapperFor(iface);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.roachkit.core.internal;
+
+import dev.roachkit.core.DatabaseConnectionException;
+import dev.roachkit.core.Engine;
+import dev.roachkit.core.Settings;
+import dev.roachkit.core.SqlStates;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import javax.net.ssl.SSLException;
+import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Waits for the database at start-up: connects, retrying with capped exponential backoff while
+ * the server is unreachable or still starting, until {@code db_connection_timeout} has passed.
+ * Failures that waiting cannot fix (wrong password, missing database, TLS refused) end the wait
+ * at once. The successful connection reads {@code version()} to detect the engine.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class StartupProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(StartupProbe.class);
+    private static final long FIRST_BACKOFF_MS = 50;
+    private static final long MAX_BACKOFF_MS = 1_000;
+
+    private StartupProbe() {
+    }
+
+    /**
+     * Connects once the server accepts, and detects the engine.
+     *
+     * @param settings validated settings
+     * @return the engine found
+     * @throws DatabaseConnectionException when no connection succeeded within the timeout, or a
+     *     failure that waiting cannot fix occurred; the message names the hosts and the cause
+     */
+    public static Engine await(Settings settings) {
+        Duration timeout = settings.connectionTimeout();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        Driver driver = new Driver();
+        long backoff = FIRST_BACKOFF_MS;
+        int attempts = 0;
+        SQLException last;
+        while (true) {
+            attempts++;
+            Properties props = DriverProperties.of(settings);
+            long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+            // Never let one attempt outlast the whole wait (a server that accepts and stays silent).
+            String cap = Long.toString(DriverProperties.ceilSeconds(Duration.ofMillis(remainingMs)));
+            props.setProperty("loginTimeout", cap);
+            props.setProperty("connectTimeout", cap);
+            try (Connection c = driver.connect(settings.url().jdbcUrl(), props);
+                 Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT version()")) {
+                rs.next();
+                Engine engine = Engine.fromVersion(rs.getString(1), settings.engine().orElse(null));
+                if (attempts > 1) {
+                    LOG.info("Database at {} reachable after {} attempts ({} ms)", hosts(settings), attempts,
+                            (System.nanoTime() - start) / 1_000_000);
+                }
+                return engine;
+            } catch (SQLException e) {
+                last = e;
+                if (!worthWaiting(e)) {
+                    throw failure(settings, "Cannot connect to " + hosts(settings), e, attempts, start);
+                }
+            }
+            long now = System.nanoTime();
+            if (now >= deadline) {
+                break;
+            }
+            LOG.debug("Database at {} not ready (attempt {}): {}", hosts(settings), attempts,
+                    Redaction.scrub(last.getMessage(), settings.url().password()));
+            sleep(Math.min(backoff, Math.max(1, (deadline - now) / 1_000_000)));
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        }
+        throw failure(settings, "Could not connect to " + hosts(settings) + " within "
+                + Durations.human(timeout) + " (" + Settings.CONNECTION_TIMEOUT + ")", last, attempts, start);
+    }
+
+    /** Unreachable, refused, reset, starting up, too many connections: the kind of thing that passes. */
+    static boolean worthWaiting(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return false;
+            }
+        }
+        String state = SqlStates.first(e).orElse("");
+        return SqlStates.isConnectionState(state) || state.equals("53300") || state.isEmpty();
+    }
+
+    private static DatabaseConnectionException failure(Settings settings, String what, SQLException e, int attempts,
+                                                       long start) {
+        String cause = Redaction.scrub(String.valueOf(e.getMessage()), settings.url().password());
+        String hint = hint(e);
+        return new DatabaseConnectionException(what + " after " + attempts + " attempt" + (attempts == 1 ? "" : "s")
+                + " (" + (System.nanoTime() - start) / 1_000_000 + " ms): " + cause
+                + (hint.isEmpty() ? "" : ". " + hint), SqlStates.first(e).orElse("08001"), e);
+    }
+
+    private static String hint(SQLException e) {
+        String state = SqlStates.first(e).orElse("");
+        if (state.startsWith("28")) {
+            return "Check the user name and password in db_url";
+        }
+        if (state.equals("3D000")) {
+            return "Create the database, or fix its name in db_url";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return "TLS failed: check sslmode, sslrootcert (the CA that signed the server's certificate)"
+                        + " and that the host name matches the certificate";
+            }
+        }
+        return "Check that the server is running and reachable from here, and the host and port in db_url";
+    }
+
+    private static String hosts(Settings settings) {
+        return String.join(",", settings.url().hosts());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatabaseConnectionException("Interrupted while waiting for the database to start", "08001", e);
+        }
+    }
+}
