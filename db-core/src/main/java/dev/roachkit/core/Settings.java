@@ -105,7 +105,7 @@ public final class Settings {
         }
         this.minConnections = v.integer(MIN_CONNECTIONS, 0);
         this.maxConnections = v.integer(MAX_CONNECTIONS, 1);
-        if (minConnections > maxConnections) {
+        if (v.valid(MIN_CONNECTIONS, MAX_CONNECTIONS) && minConnections > maxConnections) {
             v.problem(MIN_CONNECTIONS, minConnections + " is more than " + MAX_CONNECTIONS + " = " + maxConnections
                     + " (" + sources.source(MAX_CONNECTIONS) + "); lower it or raise " + MAX_CONNECTIONS);
         }
@@ -117,7 +117,8 @@ public final class Settings {
         this.leakDetectionThreshold = v.duration(LEAK_DETECTION_THRESHOLD, Duration.ofSeconds(2), true, "off");
         for (String key : List.of(IDLE_TIMEOUT, KEEPALIVE_INTERVAL, LEAK_DETECTION_THRESHOLD)) {
             Duration d = SettingValues.parseDuration(sources.text(key));
-            if (d != null && !d.isZero() && !maxLifetime.isZero() && d.compareTo(maxLifetime) >= 0) {
+            if (v.valid(key, MAX_LIFETIME) && d != null && !d.isZero() && !maxLifetime.isZero()
+                    && d.compareTo(maxLifetime) >= 0) {
                 v.problem(key, Durations.human(d) + " must be shorter than " + MAX_LIFETIME + " = "
                         + Durations.human(maxLifetime) + " (" + sources.source(MAX_LIFETIME) + ")");
             }

@@ -21,6 +21,7 @@ public final class SettingValues {
 
     private final SettingsSources sources;
     private final List<Problem> problems;
+    private final java.util.Set<String> invalid = new java.util.HashSet<>();
 
     /**
      * @param sources the merged layers
@@ -105,7 +106,24 @@ public final class SettingValues {
      * @param message what is wrong and the accepted form
      */
     public void problem(String key, String message) {
+        invalid.add(key);
         problems.add(new Problem(sources.source(key), key, message));
+    }
+
+    /**
+     * Whether every key given parsed, so that a rule relating them is worth checking (and a
+     * bad value is not reported twice, once for itself and once for its relation).
+     *
+     * @param keys settings keys
+     * @return true when none of them had a problem
+     */
+    public boolean valid(String... keys) {
+        for (String k : keys) {
+            if (invalid.contains(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -193,10 +193,11 @@ public final class SettingsSources {
      * @return {@code default}, {@code /app/settings.conf:4}, {@code environment variable DB_URL}, ...
      */
     public String source(String key) {
-        if (!merged.hasPathOrNull(key)) {
+        ConfigValue value = merged.root().get(key);
+        if (value == null) {
             return DEFAULT_ORIGIN;
         }
-        ConfigOrigin origin = merged.getValue(key).origin();
+        ConfigOrigin origin = value.origin();
         return isDefault(origin) ? DEFAULT_ORIGIN : origin.description();
     }
 

@@ -1,0 +1,33 @@
+package dev.roachkit.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RedactionTest {
+    @Test
+    void masksUserInfoPasswordsEvenWhenMalformed() {
+        assertThat(Redaction.maskUrls("postgresql://u:secret@h/db")).isEqualTo("postgresql://u:****@h/db");
+        assertThat(Redaction.maskUrls("postgresql://u:se/cr@et@h/db")).isEqualTo("postgresql://u:****@h/db");
+        assertThat(Redaction.maskUrls("see postgresql://u:x@h and postgres://v:y@k"))
+                .isEqualTo("see postgresql://u:****@h and postgres://v:****@k");
+    }
+
+    @Test
+    void masksPasswordParameters() {
+        assertThat(Redaction.maskUrls("jdbc:postgresql://h/db?user=u&password=secret&sslmode=require"))
+                .isEqualTo("jdbc:postgresql://h/db?user=u&password=****&sslmode=require");
+        assertThat(Redaction.maskUrls("{sslpassword=abc, user=u}")).isEqualTo("{sslpassword=****, user=u}");
+    }
+
+    @Test
+    void leavesUrlsWithoutPasswordsAlone() {
+        assertThat(Redaction.maskUrls("postgresql://root@h:26257/db")).isEqualTo("postgresql://root@h:26257/db");
+    }
+
+    @Test
+    void scrubRemovesRawAndEncodedSecret() {
+        assertThat(Redaction.scrub("a p@ss b p%40ss", "p@ss")).isEqualTo("a **** b ****");
+        assertThat(Redaction.scrub("nothing", "")).isEqualTo("nothing");
+    }
+}
