@@ -6,7 +6,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.read.ListAppender;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -18,7 +20,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 public final class LogCapture implements AutoCloseable {
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    private final Level previous = root.getLevel();
+    private final Map<Logger, Level> previous = new HashMap<>();
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final java.util.logging.Logger pgjdbc = java.util.logging.Logger.getLogger("org.postgresql");
     private final java.util.logging.Level previousJul = pgjdbc.getLevel();
@@ -27,7 +29,13 @@ public final class LogCapture implements AutoCloseable {
     public LogCapture() {
         appender.start();
         root.addAppender(appender);
-        root.setLevel(Level.TRACE);
+        // Quieter levels configured for single libraries (logback-test.xml) would hide their lines.
+        for (Logger l : root.getLoggerContext().getLoggerList()) {
+            if (l.getLevel() != null) {
+                previous.put(l, l.getLevel());
+                l.setLevel(Level.TRACE);
+            }
+        }
         if (!SLF4JBridgeHandler.isInstalled()) {
             SLF4JBridgeHandler.removeHandlersForRootLogger();
             SLF4JBridgeHandler.install();
@@ -50,7 +58,7 @@ public final class LogCapture implements AutoCloseable {
     @Override
     public void close() {
         root.detachAppender(appender);
-        root.setLevel(previous);
+        previous.forEach(Logger::setLevel);
         pgjdbc.setLevel(previousJul);
         appender.stop();
     }
