@@ -3,12 +3,18 @@ package dev.roachkit.core;
 import dev.roachkit.core.internal.Exceptions;
 import dev.roachkit.core.internal.PoolFactory;
 import dev.roachkit.core.internal.PooledDataSource;
+import dev.roachkit.core.internal.RetryContext;
+import dev.roachkit.core.internal.RetryCounters;
 import dev.roachkit.core.internal.StartupProbe;
+import dev.roachkit.core.internal.TransactionRunner;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,12 +39,22 @@ public final class Database implements AutoCloseable {
     private final Settings settings;
     private final Engine engine;
     private final PooledDataSource pool;
+    private final TransactionRunner runner;
+    private final DSLContext dsl;
 
-    private Database(Settings settings, Engine engine, PooledDataSource pool) {
+    private Database(Settings settings, Engine engine, PooledDataSource pool, TransactionRunner runner) {
         this.settings = settings;
         this.engine = engine;
         this.pool = pool;
+        this.runner = runner;
+        this.dsl = DSL.using(pool, DIALECT);
     }
+
+    /**
+     * The jOOQ dialect roachkit uses on both engines. jOOQ's open-source edition has no
+     * CockroachDB dialect; CockroachDB speaks PostgreSQL's SQL closely enough for POSTGRES.
+     */
+    public static final SQLDialect DIALECT = SQLDialect.POSTGRES;
 
     /**
      * Loads the settings ({@link Settings#load()}) and does {@link #init(Settings)}.
@@ -101,16 +117,22 @@ public final class Database implements AutoCloseable {
     public static Database open(Settings settings) {
         LOG.info("roachkit settings: {}", settings);
         Engine engine = StartupProbe.await(settings);
+        RetryContext retry = new RetryContext(settings, new RetryCounters());
         PooledDataSource pool = new PooledDataSource(
-                PoolFactory.start(settings, "roachkit-" + POOL_NUMBER.incrementAndGet()), settings);
+                PoolFactory.start(settings, "roachkit-" + POOL_NUMBER.incrementAndGet()), settings, retry);
         LOG.info("roachkit connected to {} at {} (pool {}..{} connections)", engine,
                 String.join(",", settings.url().hosts()), settings.minConnections(), settings.maxConnections());
-        return new Database(settings, engine, pool);
+        return new Database(settings, engine, pool, new TransactionRunner(pool, retry));
     }
 
     /**
      * The connection pool: the seed's {@code get_pool()}. Connections come with the settings'
-     * isolation (SERIALIZABLE by default), {@code statement_timeout} and {@code application_name}.
+     * isolation (SERIALIZABLE by default), {@code statement_timeout} and {@code application_name},
+     * wrapped so that plain JDBC transactions ({@code setAutoCommit(false)} ... {@code commit()})
+     * survive CockroachDB's restarts: the transaction is replayed and checked against what the
+     * application saw (see the README, "Transparent retries"). A restart that cannot be handled
+     * reaches the application as {@link TransactionRetrySQLException} (SQLSTATE 40001); a commit
+     * with unknown outcome as {@link AmbiguousCommitSQLException}.
      * When no connection is free within {@code db_connection_timeout}, {@code getConnection()}
      * throws an {@link java.sql.SQLTransientConnectionException} naming the pool size and the wait
      * (all lent out) or the hosts and the cause (server unreachable).
@@ -137,6 +159,95 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a JDBC block in a transaction and commits it. On a restart (SQLSTATE 40001, or 40P01
+     * on PostgreSQL) or a connection lost before COMMIT, the transaction is rolled back and the
+     * whole block runs again after a capped exponential backoff with jitter, within
+     * {@code db_retry_max_attempts} and {@code db_retry_max_duration}.
+     *
+     * @param body the work; may run more than once
+     * @throws TransactionRetryException when the retry budget ran out (nothing committed)
+     * @throws AmbiguousCommitException when the commit's outcome is unknown (never retried)
+     * @throws DatabaseException for any other SQL failure (rolled back; the original is the cause);
+     *     other runtime exceptions from the block propagate unchanged after the rollback
+     */
+    public void transaction(JdbcConsumer body) {
+        runner.run(c -> {
+            body.accept(c);
+            return null;
+        }, false);
+    }
+
+    /**
+     * Like {@link #transaction(JdbcConsumer)}, returning the block's result.
+     *
+     * @param body the work; may run more than once
+     * @param <T> the result type
+     * @return what the last, committed run of the block returned
+     */
+    public <T> T transactionResult(JdbcFunction<T> body) {
+        return runner.run(body, false);
+    }
+
+    /**
+     * Like {@link #transactionResult(JdbcFunction)} in a read-only transaction: writes fail, and
+     * CockroachDB can serve it without write intents.
+     *
+     * @param body the work; may run more than once
+     * @param <T> the result type
+     * @return what the block returned
+     */
+    public <T> T readOnly(JdbcFunction<T> body) {
+        return runner.run(body, true);
+    }
+
+    /**
+     * Like {@link #transaction(JdbcConsumer)} with jOOQ: the block gets a {@link DSLContext}
+     * bound to the attempt's transaction. (Named apart from the JDBC form because Java cannot
+     * tell {@code conn -> ...} from {@code dsl -> ...} by the lambda alone.)
+     *
+     * @param body the work; may run more than once
+     */
+    public void dslTransaction(DslConsumer body) {
+        runner.run(c -> {
+            body.accept(DSL.using(c, DIALECT));
+            return null;
+        }, false);
+    }
+
+    /**
+     * Like {@link #transactionResult(JdbcFunction)} with jOOQ.
+     *
+     * @param body the work; may run more than once
+     * @param <T> the result type
+     * @return what the block returned
+     */
+    public <T> T dslTransactionResult(DslFunction<T> body) {
+        return runner.run(c -> body.apply(DSL.using(c, DIALECT)), false);
+    }
+
+    /**
+     * Like {@link #readOnly(JdbcFunction)} with jOOQ.
+     *
+     * @param body the work; may run more than once
+     * @param <T> the result type
+     * @return what the block returned
+     */
+    public <T> T dslReadOnly(DslFunction<T> body) {
+        return runner.run(c -> body.apply(DSL.using(c, DIALECT)), true);
+    }
+
+    /**
+     * A jOOQ context on the pool: each statement borrows a connection and runs in auto-commit,
+     * with restarts of single statements retried. For several statements in one transaction use
+     * {@link #dslTransaction(DslConsumer)}.
+     *
+     * @return the shared, thread-safe DSLContext
+     */
+    public DSLContext dsl() {
+        return dsl;
+    }
+
     /** @return the engine detected at start-up (or forced by {@code db_engine}), with its version */
     public Engine engine() {
         return engine;
@@ -147,8 +258,8 @@ public final class Database implements AutoCloseable {
         return settings;
     }
 
-    /** @return a snapshot of the pool's counts: active, idle, waiting, total */
-    public PoolStats stats() {
+    /** @return a snapshot of the pool's counts (active, idle, waiting, total) and the retry counters */
+    public DatabaseStats stats() {
         return pool.stats();
     }
 

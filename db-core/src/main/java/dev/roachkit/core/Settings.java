@@ -59,6 +59,19 @@ public final class Settings {
     /** Key forcing the engine instead of detecting it (default {@code auto}). */
     public static final String ENGINE = "db_engine";
 
+    /** Key of the most times a restarted transaction runs, the first included (default 10). */
+    public static final String RETRY_MAX_ATTEMPTS = "db_retry_max_attempts";
+    /** Key of the first backoff after a restart (default 20 ms); it doubles up to {@value #RETRY_MAX_BACKOFF}. */
+    public static final String RETRY_INITIAL_BACKOFF = "db_retry_initial_backoff";
+    /** Key of the longest backoff between two attempts (default 2 s). */
+    public static final String RETRY_MAX_BACKOFF = "db_retry_max_backoff";
+    /** Key of the longest time spent retrying one transaction (default 30 s). */
+    public static final String RETRY_MAX_DURATION = "db_retry_max_duration";
+    /** Key switching the transparent replay of plain JDBC transactions (default true). */
+    public static final String TRANSPARENT_RETRIES = "db_transparent_retries";
+    /** Key of the largest journal a transaction may keep and still be replayed (default 4 MB). */
+    public static final String JOURNAL_MAX_BYTES = "db_journal_max_bytes";
+
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
     /** Isolation levels accepted by {@value #ISOLATION}. */
@@ -84,6 +97,12 @@ public final class Settings {
     private final String applicationName;
     private final Isolation isolation;
     private final Optional<Engine.Kind> engine;
+    private final int retryMaxAttempts;
+    private final Duration retryInitialBackoff;
+    private final Duration retryMaxBackoff;
+    private final Duration retryMaxDuration;
+    private final boolean transparentRetries;
+    private final long journalMaxBytes;
 
     private Settings(SettingsSources sources) {
         this.sources = sources;
@@ -130,6 +149,18 @@ public final class Settings {
         String engineChoice = v.choice(ENGINE, List.of("auto", "cockroachdb", "postgresql"));
         this.engine = engineChoice.equals("auto") ? Optional.empty()
                 : Optional.of(engineChoice.equals("cockroachdb") ? Engine.Kind.COCKROACHDB : Engine.Kind.POSTGRESQL);
+
+        this.retryMaxAttempts = v.integer(RETRY_MAX_ATTEMPTS, 1);
+        this.retryInitialBackoff = v.duration(RETRY_INITIAL_BACKOFF, Duration.ofMillis(1), false, "");
+        this.retryMaxBackoff = v.duration(RETRY_MAX_BACKOFF, Duration.ofMillis(1), false, "");
+        if (v.valid(RETRY_INITIAL_BACKOFF, RETRY_MAX_BACKOFF) && retryMaxBackoff.compareTo(retryInitialBackoff) <= 0) {
+            v.problem(RETRY_MAX_BACKOFF, Durations.human(retryMaxBackoff) + " must be longer than "
+                    + RETRY_INITIAL_BACKOFF + " = " + Durations.human(retryInitialBackoff) + " ("
+                    + sources.source(RETRY_INITIAL_BACKOFF) + ")");
+        }
+        this.retryMaxDuration = v.duration(RETRY_MAX_DURATION, Duration.ofMillis(1), false, "");
+        this.transparentRetries = v.bool(TRANSPARENT_RETRIES);
+        this.journalMaxBytes = v.bytes(JOURNAL_MAX_BYTES, 1024);
 
         if (!problems.isEmpty()) {
             throw new DatabaseConfigException(problems);
@@ -262,6 +293,36 @@ public final class Settings {
     /** @return {@value #ENGINE}: the engine forced by settings, or empty to detect it (the default) */
     public Optional<Engine.Kind> engine() {
         return engine;
+    }
+
+    /** @return {@value #RETRY_MAX_ATTEMPTS}: most runs of a restarted transaction, the first included (default 10) */
+    public int retryMaxAttempts() {
+        return retryMaxAttempts;
+    }
+
+    /** @return {@value #RETRY_INITIAL_BACKOFF}: first wait after a restart, doubling each time (default 20 ms) */
+    public Duration retryInitialBackoff() {
+        return retryInitialBackoff;
+    }
+
+    /** @return {@value #RETRY_MAX_BACKOFF}: the cap on the wait between attempts (default 2 s) */
+    public Duration retryMaxBackoff() {
+        return retryMaxBackoff;
+    }
+
+    /** @return {@value #RETRY_MAX_DURATION}: the longest one transaction is retried (default 30 s) */
+    public Duration retryMaxDuration() {
+        return retryMaxDuration;
+    }
+
+    /** @return {@value #TRANSPARENT_RETRIES}: whether plain JDBC transactions are replayed on a restart (default true) */
+    public boolean transparentRetries() {
+        return transparentRetries;
+    }
+
+    /** @return {@value #JOURNAL_MAX_BYTES}: the largest journal that is still replayed (default 4 MB) */
+    public long journalMaxBytes() {
+        return journalMaxBytes;
     }
 
     /**

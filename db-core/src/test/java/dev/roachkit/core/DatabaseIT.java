@@ -89,7 +89,7 @@ class DatabaseIT {
     void statsCountActiveIdleAndTotal(TestDatabase tdb) throws SQLException {
         try (Database db = Database.open(tdb.settings(Map.of("db_min_connections", 2, "db_max_connections", 4)))) {
             try (Connection a = db.connection(); Connection b = db.connection()) {
-                PoolStats s = db.stats();
+                DatabaseStats s = db.stats();
                 assertThat(s.active()).isEqualTo(2);
                 assertThat(s.maximum()).isEqualTo(4);
                 assertThat(s.total()).isEqualTo(s.active() + s.idle());

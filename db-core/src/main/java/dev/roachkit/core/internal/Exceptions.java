@@ -28,15 +28,29 @@ public final class Exceptions {
      *     57P01..57P03), {@link DatabaseQueryException} for everything else
      */
     public static DatabaseException translate(String what, SQLException e, String password) {
-        String message = what + ": " + Redaction.scrub(String.valueOf(e.getMessage()), password);
-        String state = SqlStates.first(e).orElse(null);
-        if (e instanceof PoolTimeoutException pte) {
-            return pte.exhausted() ? new DatabasePoolException(message, state, e)
-                    : new DatabaseConnectionException(message, state, e);
+        return translate(what, e, e, password);
+    }
+
+    /**
+     * Translates a failure that carries a JDBC failure somewhere in its chain (a jOOQ
+     * {@code DataAccessException}, say): classified by that SQL failure, with the outer one as the cause.
+     *
+     * @param what what roachkit was doing, for the message
+     * @param outer the failure as thrown; becomes the cause
+     * @param sql the JDBC failure in its chain
+     * @param password the password to scrub from the message, may be empty
+     * @return the translated exception
+     */
+    public static DatabaseException translate(String what, Throwable outer, SQLException sql, String password) {
+        String message = what + ": " + Redaction.scrub(String.valueOf(sql.getMessage()), password);
+        String state = SqlStates.first(outer).orElse(null);
+        if (sql instanceof PoolTimeoutException pte) {
+            return pte.exhausted() ? new DatabasePoolException(message, state, outer)
+                    : new DatabaseConnectionException(message, state, outer);
         }
-        if (SqlStates.isConnectionFailure(e)) {
-            return new DatabaseConnectionException(message, state, e);
+        if (SqlStates.isConnectionFailure(outer)) {
+            return new DatabaseConnectionException(message, state, outer);
         }
-        return new DatabaseQueryException(message, state, e);
+        return new DatabaseQueryException(message, state, outer);
     }
 }

@@ -2,7 +2,7 @@ package dev.roachkit.core.internal;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
-import dev.roachkit.core.PoolStats;
+import dev.roachkit.core.DatabaseStats;
 import dev.roachkit.core.Settings;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -13,28 +13,53 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * The {@link DataSource} handed out by {@code Database.pool()}: HikariCP underneath, with its
- * time-out turned into a {@link PoolTimeoutException} that says which of the two things went
- * wrong (pool exhausted, or server unreachable), with the pool size, the wait and the hosts,
- * and never the password.
+ * The {@link DataSource} handed out by {@code Database.pool()}: HikariCP underneath, each
+ * connection wrapped in a {@link RetryingConnection} (which takes fresh connections from this
+ * same pool when its own breaks), and HikariCP's time-out turned into a
+ * {@link PoolTimeoutException} that says which of the two things went wrong (pool exhausted, or
+ * server unreachable), with the pool size, the wait and the hosts, and never the password.
  *
  * <p>Thread-safe, like HikariCP.
  */
 public final class PooledDataSource implements DataSource {
     private final HikariDataSource hikari;
     private final Settings settings;
+    private final RetryContext retry;
 
     /**
      * @param hikari the started pool; closed by {@link #close()}
      * @param settings the settings it was built from, for messages
+     * @param retry retry bounds, policy and counters shared by the connections
      */
-    public PooledDataSource(HikariDataSource hikari, Settings settings) {
+    public PooledDataSource(HikariDataSource hikari, Settings settings, RetryContext retry) {
         this.hikari = hikari;
         this.settings = settings;
+        this.retry = retry;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
+        return borrow();
+    }
+
+    /**
+     * Borrows a connection wrapped for transparent retries.
+     *
+     * @return the connection; closing it returns the physical one to the pool
+     * @throws SQLException {@link PoolTimeoutException} when none came within the timeout
+     */
+    public RetryingConnection borrow() throws SQLException {
+        Connection physical = physical();
+        try {
+            return new RetryingConnection(physical, this::physical, retry);
+        } catch (SQLException e) {
+            physical.close();
+            throw e;
+        }
+    }
+
+    /** A physical (HikariCP) connection, with the time-out explained. */
+    private Connection physical() throws SQLException {
         long start = System.nanoTime();
         try {
             return hikari.getConnection();
@@ -54,14 +79,15 @@ public final class PooledDataSource implements DataSource {
                 + " use getConnection() (for another user, configure another Database)");
     }
 
-    /** @return the pool's current counts */
-    public PoolStats stats() {
+    /** @return the pool's current counts and the retry counters */
+    public DatabaseStats stats() {
         HikariPoolMXBean mx = hikari.getHikariPoolMXBean();
         if (mx == null) {
-            return new PoolStats(0, 0, 0, 0, hikari.getMaximumPoolSize());
+            return new DatabaseStats(0, 0, 0, 0, hikari.getMaximumPoolSize(), retry.counters().snapshot());
         }
-        return new PoolStats(mx.getActiveConnections(), mx.getIdleConnections(), mx.getThreadsAwaitingConnection(),
-                mx.getTotalConnections(), hikari.getMaximumPoolSize());
+        return new DatabaseStats(mx.getActiveConnections(), mx.getIdleConnections(),
+                mx.getThreadsAwaitingConnection(), mx.getTotalConnections(), hikari.getMaximumPoolSize(),
+                retry.counters().snapshot());
     }
 
     /** @return true once {@link #close()} ran */
@@ -79,7 +105,7 @@ public final class PooledDataSource implements DataSource {
             return new PoolTimeoutException("The roachkit pool is closed; Database.close() was called", "08003",
                     false, e);
         }
-        PoolStats s = stats();
+        DatabaseStats s = stats();
         Throwable failure = e.getCause();
         String hosts = String.join(",", settings.url().hosts());
         String limit = Settings.CONNECTION_TIMEOUT + " = " + Durations.human(settings.connectionTimeout());

@@ -19,6 +19,8 @@ public final class SettingValues {
     private static final Pattern DURATION =
             Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?)?");
 
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|K|KB|M|MB|G|GB)?");
+
     private final SettingsSources sources;
     private final List<Problem> problems;
     private final java.util.Set<String> invalid = new java.util.HashSet<>();
@@ -97,6 +99,60 @@ public final class SettingValues {
         }
         problem(key, "'" + text + "' is not one of " + String.join(", ", choices));
         return choices.get(0);
+    }
+
+    /**
+     * A boolean: {@code true}/{@code false} (also {@code yes}/{@code no}, {@code on}/{@code off}, {@code 1}/{@code 0}).
+     *
+     * @param key the key
+     * @return the value, or false after adding a problem
+     */
+    public boolean bool(String key) {
+        String text = sources.text(key);
+        String v = text == null ? "" : text.toLowerCase(Locale.ROOT);
+        switch (v) {
+            case "true", "yes", "on", "1" -> {
+                return true;
+            }
+            case "false", "no", "off", "0" -> {
+                return false;
+            }
+            default -> {
+                problem(key, "'" + text + "' is not true or false");
+                return false;
+            }
+        }
+    }
+
+    /**
+     * A size in bytes: a whole number of bytes, or with a unit ({@code 512KB}, {@code 4MB}, {@code 1GB}; powers of 1024).
+     *
+     * @param key the key
+     * @param min smallest accepted value
+     * @return the value, or {@code min} after adding a problem
+     */
+    public long bytes(String key, long min) {
+        String text = sources.text(key);
+        Matcher m = SIZE.matcher(text == null ? "" : text.strip().toUpperCase(Locale.ROOT));
+        if (m.matches()) {
+            long unit = switch (m.group(2) == null ? "B" : m.group(2)) {
+                case "KB", "K" -> 1024L;
+                case "MB", "M" -> 1024L * 1024;
+                case "GB", "G" -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            try {
+                long v = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+                if (v >= min) {
+                    return v;
+                }
+            } catch (ArithmeticException | NumberFormatException e) {
+                // reported below
+            }
+        }
+        problem(key, "'" + text + "' is not a size of at least " + min + " bytes; write bytes (65536) or a number"
+                + " with a unit (512KB, 4MB)");
+        return min;
     }
 
     /**

@@ -1,0 +1,17 @@
+package dev.roachkit.core.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Where a retrying connection gets a fresh physical connection when its own broke: the pool
+ * (for {@code Database.pool()}), or the driver (for {@code jdbc:roachkit:} URLs, which have no pool).
+ */
+@FunctionalInterface
+public interface ConnectionSource {
+    /**
+     * @return a new physical connection in autocommit mode
+     * @throws SQLException when none can be had
+     */
+    Connection open() throws SQLException;
+}

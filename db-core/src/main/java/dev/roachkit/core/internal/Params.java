@@ -1,0 +1,180 @@
+package dev.roachkit.core.internal;
+
+import java.math.BigDecimal;
+import java.net.URL;
+import java.sql.Array;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.RowId;
+import java.sql.SQLException;
+import java.sql.SQLType;
+import java.sql.Time;
+import java.sql.Timestamp;
+import java.util.Arrays;
+import java.util.Calendar;
+
+/**
+ * The parameters set on a prepared statement, kept so they can be set again on another
+ * physical statement: on a fresh connection after a lost one, or after a replay overwrote them.
+ * Values that cannot be kept (streams, LOBs, SQLXML) are marked opaque; a transaction that uses
+ * them is not replayed.
+ *
+ * <p>Not thread-safe; one per statement, snapshots are immutable copies.
+ */
+final class Params {
+    static final byte UNSET = 0;
+    static final byte NULL = 1;
+    static final byte NULL_TYPED = 2;
+    static final byte BOOLEAN = 3;
+    static final byte BYTE = 4;
+    static final byte SHORT = 5;
+    static final byte INT = 6;
+    static final byte LONG = 7;
+    static final byte FLOAT = 8;
+    static final byte DOUBLE = 9;
+    static final byte DECIMAL = 10;
+    static final byte STRING = 11;
+    static final byte NSTRING = 12;
+    static final byte BYTES = 13;
+    static final byte DATE = 14;
+    static final byte TIME = 15;
+    static final byte TIMESTAMP = 16;
+    static final byte OBJECT = 17;
+    static final byte OBJECT_TYPED = 18;
+    static final byte OBJECT_SCALED = 19;
+    static final byte OBJECT_SQLTYPE = 20;
+    static final byte OBJECT_SQLTYPE_SCALED = 21;
+    static final byte ARRAY = 22;
+    static final byte URL_VALUE = 23;
+    static final byte ROWID = 24;
+    static final byte OPAQUE = 25;
+
+    private byte[] types;
+    private Object[] values;
+    private Object[] extras;
+    private int count;
+
+    Params() {
+        this(8);
+    }
+
+    private Params(int capacity) {
+        types = new byte[capacity];
+        values = new Object[capacity];
+        extras = new Object[capacity];
+    }
+
+    /**
+     * Records one parameter.
+     *
+     * @param index the 1-based parameter index
+     * @param type the setter kind
+     * @param value the value
+     * @param extra the setter's second argument (SQL type, Calendar, scale...), or null
+     */
+    void set(int index, byte type, Object value, Object extra) {
+        int i = index - 1;
+        if (i < 0) {
+            return; // the driver rejects it; nothing to remember
+        }
+        if (i >= types.length) {
+            int n = Math.max(i + 1, types.length * 2);
+            types = Arrays.copyOf(types, n);
+            values = Arrays.copyOf(values, n);
+            extras = Arrays.copyOf(extras, n);
+        }
+        types[i] = type;
+        values[i] = value;
+        extras[i] = extra;
+        count = Math.max(count, i + 1);
+    }
+
+    /** Forgets every parameter, as {@code clearParameters()} does. */
+    void clear() {
+        Arrays.fill(types, 0, count, UNSET);
+        Arrays.fill(values, 0, count, null);
+        Arrays.fill(extras, 0, count, null);
+        count = 0;
+    }
+
+    /** @return true when a parameter could not be kept (a stream or LOB) */
+    boolean hasOpaque() {
+        for (int i = 0; i < count; i++) {
+            if (types[i] == OPAQUE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return an immutable copy */
+    Params snapshot() {
+        Params p = new Params(Math.max(1, count));
+        System.arraycopy(types, 0, p.types, 0, count);
+        System.arraycopy(values, 0, p.values, 0, count);
+        System.arraycopy(extras, 0, p.extras, 0, count);
+        p.count = count;
+        return p;
+    }
+
+    /** @return a rough estimate of the memory held, for the journal's bound */
+    long estimatedBytes() {
+        long b = 32L + 24L * count;
+        for (int i = 0; i < count; i++) {
+            Object v = values[i];
+            if (v instanceof String s) {
+                b += 40 + 2L * s.length();
+            } else if (v instanceof byte[] bytes) {
+                b += 16 + bytes.length;
+            } else if (v != null) {
+                b += 24;
+            }
+        }
+        return b;
+    }
+
+    /**
+     * Sets every kept parameter on a physical statement.
+     *
+     * @param ps the statement
+     * @throws SQLException when the driver refuses a value (it accepted it the first time)
+     */
+    void applyTo(PreparedStatement ps) throws SQLException {
+        for (int i = 0; i < count; i++) {
+            int idx = i + 1;
+            Object v = values[i];
+            Object x = extras[i];
+            switch (types[i]) {
+                case UNSET, OPAQUE -> {
+                    // nothing to set: never set, or a stream only the application can provide again
+                }
+                case NULL -> ps.setNull(idx, (Integer) x);
+                case NULL_TYPED -> ps.setNull(idx, (Integer) ((Object[]) x)[0], (String) ((Object[]) x)[1]);
+                case BOOLEAN -> ps.setBoolean(idx, (Boolean) v);
+                case BYTE -> ps.setByte(idx, (Byte) v);
+                case SHORT -> ps.setShort(idx, (Short) v);
+                case INT -> ps.setInt(idx, (Integer) v);
+                case LONG -> ps.setLong(idx, (Long) v);
+                case FLOAT -> ps.setFloat(idx, (Float) v);
+                case DOUBLE -> ps.setDouble(idx, (Double) v);
+                case DECIMAL -> ps.setBigDecimal(idx, (BigDecimal) v);
+                case STRING -> ps.setString(idx, (String) v);
+                case NSTRING -> ps.setNString(idx, (String) v);
+                case BYTES -> ps.setBytes(idx, (byte[]) v);
+                case DATE -> ps.setDate(idx, (Date) v, (Calendar) x);
+                case TIME -> ps.setTime(idx, (Time) v, (Calendar) x);
+                case TIMESTAMP -> ps.setTimestamp(idx, (Timestamp) v, (Calendar) x);
+                case OBJECT -> ps.setObject(idx, v);
+                case OBJECT_TYPED -> ps.setObject(idx, v, (Integer) x);
+                case OBJECT_SCALED -> ps.setObject(idx, v, ((int[]) x)[0], ((int[]) x)[1]);
+                case OBJECT_SQLTYPE -> ps.setObject(idx, v, (SQLType) x);
+                case OBJECT_SQLTYPE_SCALED -> ps.setObject(idx, v, (SQLType) ((Object[]) x)[0],
+                        (Integer) ((Object[]) x)[1]);
+                case ARRAY -> ps.setArray(idx, (Array) v);
+                case URL_VALUE -> ps.setURL(idx, (URL) v);
+                case ROWID -> ps.setRowId(idx, (RowId) v);
+                default -> throw new IllegalStateException("unknown parameter kind " + types[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.roachkit.core.internal;
+
+import dev.failsafe.RetryPolicy;
+import dev.roachkit.core.AmbiguousCommitSQLException;
+import dev.roachkit.core.Settings;
+import dev.roachkit.core.SqlStates;
+import dev.roachkit.core.TransactionRetrySQLException;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * What every retrying connection of one database shares: the retry bounds from the settings,
+ * the counters, and the Failsafe policy, built once (Failsafe policies are immutable and
+ * thread-safe).
+ */
+public final class RetryContext {
+    /** Each backoff is randomised by up to this fraction either way, so that conflicting
+     *  transactions do not collide again in lock step. */
+    static final double JITTER = 0.5;
+
+    final Settings settings;
+    final RetryCounters counters;
+    final RetryPolicy<Object> replayPolicy;
+
+    /**
+     * @param settings validated settings
+     * @param counters where outcomes are counted
+     */
+    public RetryContext(Settings settings, RetryCounters counters) {
+        this.settings = settings;
+        this.counters = counters;
+        this.replayPolicy = policy(settings)
+                .handleIf(RetryContext::worthReplaying)
+                .build();
+    }
+
+    /**
+     * A retry policy with the settings' bounds and backoff, handling nothing yet.
+     *
+     * @param settings validated settings
+     * @return a builder to add the failures to handle and listeners to
+     */
+    static dev.failsafe.RetryPolicyBuilder<Object> policy(Settings settings) {
+        Duration initial = settings.retryInitialBackoff();
+        return RetryPolicy.builder()
+                .withMaxAttempts(settings.retryMaxAttempts())
+                .withMaxDuration(settings.retryMaxDuration())
+                .withBackoff(initial, settings.retryMaxBackoff())
+                .withJitter(JITTER);
+    }
+
+    /** A restart or a lost connection, and not one of our own verdicts (divergence, ambiguous commit). */
+    static boolean worthReplaying(Throwable t) {
+        if (t instanceof TransactionRetrySQLException || t instanceof AmbiguousCommitSQLException) {
+            return false;
+        }
+        return t instanceof SQLException && (SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t));
+    }
+
+    /** @return the settings */
+    public Settings settings() {
+        return settings;
+    }
+
+    /** @return the counters */
+    public RetryCounters counters() {
+        return counters;
+    }
+}

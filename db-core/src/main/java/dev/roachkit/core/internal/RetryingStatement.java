@@ -1,0 +1,689 @@
+package dev.roachkit.core.internal;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The application's {@link Statement}: delegates to a physical statement, records executions
+ * in the connection's journal while a transaction is replayable, and hands failures to
+ * {@link RetryingConnection#recover}. Its settings (fetch size, timeouts, ...) are kept so an
+ * equal physical statement can be made on a fresh connection.
+ *
+ * <p>Not thread-safe, like any JDBC statement.
+ */
+public class RetryingStatement implements Statement {
+    // Execution kinds recorded in the journal.
+    static final int QUERY = 1;
+    static final int UPDATE = 2;
+    static final int LARGE_UPDATE = 3;
+    static final int EXECUTE = 4;
+    static final int BATCH = 5;
+    static final int LARGE_BATCH = 6;
+    static final int GET_RESULT_SET = 7;
+    static final int GENERATED_KEYS = 8;
+    static final int UPDATE_COUNT = 9;
+    static final int LARGE_UPDATE_COUNT = 10;
+    static final int MORE_RESULTS = 11;
+
+    final RetryingConnection conn;
+    final String sql;
+    final StatementShape shape;
+    Statement delegate;
+    private boolean closed;
+    private RetryingResultSet current;
+    private final List<String> batch = new ArrayList<>(0);
+
+    // Settings re-applied to a fresh physical statement; null/negative = never set.
+    private Integer fetchSize;
+    private Integer fetchDirection;
+    private Integer maxRows;
+    private Long largeMaxRows;
+    private Integer queryTimeout;
+    private Integer maxFieldSize;
+    private Boolean escapeProcessing;
+    private Boolean poolable;
+    private String cursorName;
+    private boolean closeOnCompletion;
+
+    RetryingStatement(RetryingConnection conn, String sql, StatementShape shape) throws SQLException {
+        this.conn = conn;
+        this.sql = sql;
+        this.shape = shape;
+        this.delegate = create(conn.physical());
+    }
+
+    /** Makes a physical statement like this one on a connection. */
+    Statement create(Connection physical) throws SQLException {
+        return shape.create(physical);
+    }
+
+    /** Moves to a fresh physical connection. */
+    void rebind(Connection fresh) throws SQLException {
+        delegate = create(fresh);
+        applySettings(delegate);
+    }
+
+    private void applySettings(Statement s) throws SQLException {
+        if (fetchSize != null) {
+            s.setFetchSize(fetchSize);
+        }
+        if (fetchDirection != null) {
+            s.setFetchDirection(fetchDirection);
+        }
+        if (maxRows != null) {
+            s.setMaxRows(maxRows);
+        }
+        if (largeMaxRows != null) {
+            s.setLargeMaxRows(largeMaxRows);
+        }
+        if (queryTimeout != null) {
+            s.setQueryTimeout(queryTimeout);
+        }
+        if (maxFieldSize != null) {
+            s.setMaxFieldSize(maxFieldSize);
+        }
+        if (escapeProcessing != null) {
+            s.setEscapeProcessing(escapeProcessing);
+        }
+        if (poolable != null) {
+            s.setPoolable(poolable);
+        }
+        if (cursorName != null) {
+            s.setCursorName(cursorName);
+        }
+        if (closeOnCompletion) {
+            s.closeOnCompletion();
+        }
+    }
+
+    /** After a replay: the physical statement holds what the replay left; restore what the application set since. */
+    void afterReplay() throws SQLException {
+        if (!batch.isEmpty()) {
+            delegate.clearBatch();
+            for (String s : batch) {
+                delegate.addBatch(s);
+            }
+        }
+    }
+
+    /**
+     * Runs one recorded execution again during a replay.
+     *
+     * @param x the execution
+     * @param d the replay's digest
+     * @param temporary physical statements made for statements the application already closed
+     * @return the result set the execution produced, or null
+     * @throws SQLException when the database fails it
+     */
+    ResultSet replay(Journal.Execution x, Digest d, Map<RetryingStatement, Statement> temporary) throws SQLException {
+        Statement s = physicalForReplay(temporary);
+        switch (x.kind) {
+            case QUERY -> {
+                return s.executeQuery(x.sql);
+            }
+            case UPDATE -> d.addInt(x.arg == null ? s.executeUpdate(x.sql) : executeUpdateWithKeys(s, x.sql, x.arg));
+            case LARGE_UPDATE -> d.addLong(s.executeLargeUpdate(x.sql));
+            case EXECUTE -> d.addBool(x.arg == null ? s.execute(x.sql) : executeWithKeys(s, x.sql, x.arg));
+            case BATCH, LARGE_BATCH -> {
+                s.clearBatch();
+                for (Object o : x.batch) {
+                    s.addBatch((String) o);
+                }
+                if (x.kind == BATCH) {
+                    d.addInts(s.executeBatch());
+                } else {
+                    d.addLongs(s.executeLargeBatch());
+                }
+            }
+            default -> {
+                return replayCommon(s, x, d);
+            }
+        }
+        return null;
+    }
+
+    /** The kinds plain and prepared statements share: reading results after an execution. */
+    final ResultSet replayCommon(Statement s, Journal.Execution x, Digest d) throws SQLException {
+        switch (x.kind) {
+            case GET_RESULT_SET -> {
+                ResultSet rs = s.getResultSet();
+                d.addBool(rs != null);
+                return rs;
+            }
+            case GENERATED_KEYS -> {
+                return s.getGeneratedKeys();
+            }
+            case UPDATE_COUNT -> d.addInt(s.getUpdateCount());
+            case LARGE_UPDATE_COUNT -> d.addLong(s.getLargeUpdateCount());
+            case MORE_RESULTS -> d.addBool(x.arg == null ? s.getMoreResults() : s.getMoreResults((Integer) x.arg));
+            default -> throw new IllegalStateException("unknown execution kind " + x.kind);
+        }
+        return null;
+    }
+
+    final Statement physicalForReplay(Map<RetryingStatement, Statement> temporary) throws SQLException {
+        if (!closed) {
+            return delegate;
+        }
+        Statement t = temporary.get(this);
+        if (t == null) {
+            t = create(conn.physical());
+            applySettings(t);
+            temporary.put(this, t);
+        }
+        return t;
+    }
+
+    private static int executeUpdateWithKeys(Statement s, String sql, Object keys) throws SQLException {
+        if (keys instanceof Integer auto) {
+            return s.executeUpdate(sql, auto);
+        } else if (keys instanceof int[] idx) {
+            return s.executeUpdate(sql, idx);
+        }
+        return s.executeUpdate(sql, (String[]) keys);
+    }
+
+    private static boolean executeWithKeys(Statement s, String sql, Object keys) throws SQLException {
+        if (keys instanceof Integer auto) {
+            return s.execute(sql, auto);
+        } else if (keys instanceof int[] idx) {
+            return s.execute(sql, idx);
+        }
+        return s.execute(sql, (String[]) keys);
+    }
+
+    /** Records an execution if the transaction is being recorded; returns its result-set slot or -1. */
+    final int record(int kind, String text, Object arg, Params params, List<?> batchEntries, boolean resultSet) {
+        if (!conn.recording()) {
+            return -1;
+        }
+        int slot = conn.journal().execution(this, kind, text, arg, params, batchEntries, resultSet);
+        conn.checkJournalBound();
+        return conn.recording() ? slot : -1;
+    }
+
+    /** The digest to feed an execution's outcome to, or null when not recording. */
+    final Digest digest() {
+        return conn.recording() ? conn.journal().digest() : null;
+    }
+
+    final ResultSet wrap(ResultSet rs, int slot) {
+        if (rs == null) {
+            return null;
+        }
+        closeCurrent();
+        RetryingResultSet w = new RetryingResultSet(conn, this, rs, slot);
+        if (slot >= 0) {
+            conn.registerResultSet(w);
+        }
+        current = w;
+        return w;
+    }
+
+    private void closeCurrent() {
+        if (current != null) {
+            current.markClosed();
+            current = null;
+        }
+    }
+
+    final void beforeExecute() throws SQLException {
+        if (closed) {
+            throw new SQLException("This statement was closed", "HY010");
+        }
+        conn.beforeExecute();
+        if (!replayable()) {
+            conn.notReplayable("it calls a stored procedure (CallableStatement)");
+        }
+    }
+
+    /** @return false for statements whose executions the journal cannot reproduce */
+    boolean replayable() {
+        return true;
+    }
+
+    private void noteSessionStatement(String text) {
+        // SET outside a transaction changes the session: a fresh connection must get it too.
+        int i = 0;
+        while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+            i++;
+        }
+        if (text.regionMatches(true, i, "SET ", 0, 4)
+                && !text.substring(i).toUpperCase(Locale.ROOT).startsWith("SET TRANSACTION")
+                && !text.substring(i).toUpperCase(Locale.ROOT).startsWith("SET LOCAL")) {
+            conn.rememberSessionStatement(text);
+        }
+    }
+
+    // ---- executions ----
+
+    @Override
+    public ResultSet executeQuery(String text) throws SQLException {
+        beforeExecute();
+        ResultSet rs;
+        try {
+            rs = delegate.executeQuery(text);
+        } catch (SQLException e) {
+            return conn.recover(e, () -> executeQuery(text));
+        }
+        return wrap(rs, record(QUERY, text, null, null, null, true));
+    }
+
+    @Override
+    public int executeUpdate(String text) throws SQLException {
+        return executeUpdate(text, (Object) null);
+    }
+
+    @Override
+    public int executeUpdate(String text, int autoGeneratedKeys) throws SQLException {
+        return executeUpdate(text, (Object) autoGeneratedKeys);
+    }
+
+    @Override
+    public int executeUpdate(String text, int[] columnIndexes) throws SQLException {
+        return executeUpdate(text, (Object) columnIndexes);
+    }
+
+    @Override
+    public int executeUpdate(String text, String[] columnNames) throws SQLException {
+        return executeUpdate(text, (Object) columnNames);
+    }
+
+    private int executeUpdate(String text, Object keys) throws SQLException {
+        beforeExecute();
+        int n;
+        try {
+            n = keys == null ? delegate.executeUpdate(text) : executeUpdateWithKeys(delegate, text, keys);
+        } catch (SQLException e) {
+            return conn.recover(e, () -> executeUpdate(text, keys));
+        }
+        closeCurrent();
+        noteSessionStatement(text);
+        record(UPDATE, text, keys, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addInt(n);
+        }
+        return n;
+    }
+
+    @Override
+    public long executeLargeUpdate(String text) throws SQLException {
+        beforeExecute();
+        long n;
+        try {
+            n = delegate.executeLargeUpdate(text);
+        } catch (SQLException e) {
+            return conn.recover(e, () -> executeLargeUpdate(text));
+        }
+        closeCurrent();
+        record(LARGE_UPDATE, text, null, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addLong(n);
+        }
+        return n;
+    }
+
+    @Override
+    public long executeLargeUpdate(String text, int autoGeneratedKeys) throws SQLException {
+        conn.notReplayable("it used executeLargeUpdate with generated keys");
+        return delegate.executeLargeUpdate(text, autoGeneratedKeys);
+    }
+
+    @Override
+    public long executeLargeUpdate(String text, int[] columnIndexes) throws SQLException {
+        conn.notReplayable("it used executeLargeUpdate with generated keys");
+        return delegate.executeLargeUpdate(text, columnIndexes);
+    }
+
+    @Override
+    public long executeLargeUpdate(String text, String[] columnNames) throws SQLException {
+        conn.notReplayable("it used executeLargeUpdate with generated keys");
+        return delegate.executeLargeUpdate(text, columnNames);
+    }
+
+    @Override
+    public boolean execute(String text) throws SQLException {
+        return execute(text, (Object) null);
+    }
+
+    @Override
+    public boolean execute(String text, int autoGeneratedKeys) throws SQLException {
+        return execute(text, (Object) autoGeneratedKeys);
+    }
+
+    @Override
+    public boolean execute(String text, int[] columnIndexes) throws SQLException {
+        return execute(text, (Object) columnIndexes);
+    }
+
+    @Override
+    public boolean execute(String text, String[] columnNames) throws SQLException {
+        return execute(text, (Object) columnNames);
+    }
+
+    private boolean execute(String text, Object keys) throws SQLException {
+        beforeExecute();
+        boolean r;
+        try {
+            r = keys == null ? delegate.execute(text) : executeWithKeys(delegate, text, keys);
+        } catch (SQLException e) {
+            return conn.recover(e, () -> execute(text, keys));
+        }
+        closeCurrent();
+        noteSessionStatement(text);
+        record(EXECUTE, text, keys, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addBool(r);
+        }
+        return r;
+    }
+
+    @Override
+    public void addBatch(String text) throws SQLException {
+        delegate.addBatch(text);
+        batch.add(text);
+    }
+
+    @Override
+    public void clearBatch() throws SQLException {
+        delegate.clearBatch();
+        batch.clear();
+    }
+
+    @Override
+    public int[] executeBatch() throws SQLException {
+        beforeExecute();
+        int[] counts;
+        try {
+            counts = delegate.executeBatch();
+        } catch (SQLException e) {
+            return conn.recover(e, this::executeBatch);
+        }
+        List<String> entries = List.copyOf(batch);
+        batch.clear();
+        record(BATCH, null, null, null, entries, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addInts(counts);
+        }
+        return counts;
+    }
+
+    @Override
+    public long[] executeLargeBatch() throws SQLException {
+        beforeExecute();
+        long[] counts;
+        try {
+            counts = delegate.executeLargeBatch();
+        } catch (SQLException e) {
+            return conn.recover(e, this::executeLargeBatch);
+        }
+        List<String> entries = List.copyOf(batch);
+        batch.clear();
+        record(LARGE_BATCH, null, null, null, entries, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addLongs(counts);
+        }
+        return counts;
+    }
+
+    // ---- results of an execution ----
+
+    @Override
+    public ResultSet getResultSet() throws SQLException {
+        ResultSet rs = delegate.getResultSet();
+        int slot = record(GET_RESULT_SET, null, null, null, null, true);
+        Digest d = digest();
+        if (d != null) {
+            d.addBool(rs != null);
+        }
+        return rs == null ? null : wrap(rs, slot);
+    }
+
+    @Override
+    public ResultSet getGeneratedKeys() throws SQLException {
+        ResultSet rs = delegate.getGeneratedKeys();
+        return wrap(rs, record(GENERATED_KEYS, null, null, null, null, true));
+    }
+
+    @Override
+    public int getUpdateCount() throws SQLException {
+        int n = delegate.getUpdateCount();
+        record(UPDATE_COUNT, null, null, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addInt(n);
+        }
+        return n;
+    }
+
+    @Override
+    public long getLargeUpdateCount() throws SQLException {
+        long n = delegate.getLargeUpdateCount();
+        record(LARGE_UPDATE_COUNT, null, null, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addLong(n);
+        }
+        return n;
+    }
+
+    @Override
+    public boolean getMoreResults() throws SQLException {
+        boolean r = delegate.getMoreResults();
+        closeCurrent();
+        record(MORE_RESULTS, null, null, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addBool(r);
+        }
+        return r;
+    }
+
+    @Override
+    public boolean getMoreResults(int how) throws SQLException {
+        boolean r = delegate.getMoreResults(how);
+        record(MORE_RESULTS, null, how, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            d.addBool(r);
+        }
+        return r;
+    }
+
+    // ---- settings ----
+
+    @Override
+    public int getMaxFieldSize() throws SQLException {
+        return delegate.getMaxFieldSize();
+    }
+
+    @Override
+    public void setMaxFieldSize(int max) throws SQLException {
+        delegate.setMaxFieldSize(max);
+        maxFieldSize = max;
+    }
+
+    @Override
+    public int getMaxRows() throws SQLException {
+        return delegate.getMaxRows();
+    }
+
+    @Override
+    public void setMaxRows(int max) throws SQLException {
+        delegate.setMaxRows(max);
+        maxRows = max;
+    }
+
+    @Override
+    public long getLargeMaxRows() throws SQLException {
+        return delegate.getLargeMaxRows();
+    }
+
+    @Override
+    public void setLargeMaxRows(long max) throws SQLException {
+        delegate.setLargeMaxRows(max);
+        largeMaxRows = max;
+    }
+
+    @Override
+    public void setEscapeProcessing(boolean enable) throws SQLException {
+        delegate.setEscapeProcessing(enable);
+        escapeProcessing = enable;
+    }
+
+    @Override
+    public int getQueryTimeout() throws SQLException {
+        return delegate.getQueryTimeout();
+    }
+
+    @Override
+    public void setQueryTimeout(int seconds) throws SQLException {
+        delegate.setQueryTimeout(seconds);
+        queryTimeout = seconds;
+    }
+
+    @Override
+    public void cancel() throws SQLException {
+        delegate.cancel();
+    }
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        return delegate.getWarnings();
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        delegate.clearWarnings();
+    }
+
+    @Override
+    public void setCursorName(String name) throws SQLException {
+        delegate.setCursorName(name);
+        cursorName = name;
+    }
+
+    @Override
+    public void setFetchDirection(int direction) throws SQLException {
+        delegate.setFetchDirection(direction);
+        fetchDirection = direction;
+    }
+
+    @Override
+    public int getFetchDirection() throws SQLException {
+        return delegate.getFetchDirection();
+    }
+
+    @Override
+    public void setFetchSize(int rows) throws SQLException {
+        delegate.setFetchSize(rows);
+        fetchSize = rows;
+    }
+
+    @Override
+    public int getFetchSize() throws SQLException {
+        return delegate.getFetchSize();
+    }
+
+    @Override
+    public int getResultSetConcurrency() throws SQLException {
+        return delegate.getResultSetConcurrency();
+    }
+
+    @Override
+    public int getResultSetType() throws SQLException {
+        return delegate.getResultSetType();
+    }
+
+    @Override
+    public int getResultSetHoldability() throws SQLException {
+        return delegate.getResultSetHoldability();
+    }
+
+    @Override
+    public void setPoolable(boolean value) throws SQLException {
+        delegate.setPoolable(value);
+        poolable = value;
+    }
+
+    @Override
+    public boolean isPoolable() throws SQLException {
+        return delegate.isPoolable();
+    }
+
+    @Override
+    public void closeOnCompletion() throws SQLException {
+        delegate.closeOnCompletion();
+        closeOnCompletion = true;
+    }
+
+    @Override
+    public boolean isCloseOnCompletion() throws SQLException {
+        return delegate.isCloseOnCompletion();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return conn;
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeCurrent();
+        conn.unregisterStatement(this);
+        delegate.close();
+    }
+
+    void closeQuietly() {
+        try {
+            closed = true;
+            closeCurrent();
+            delegate.close();
+        } catch (SQLException ignored) {
+            // the connection is closing anyway
+        }
+    }
+
+    /** The application closed a result set of this statement. */
+    void resultSetClosed(RetryingResultSet rs) {
+        if (current == rs) {
+            current = null;
+        }
+    }
+
+    @Override
+    public boolean isClosed() throws SQLException {
+        return closed;
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return delegate.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || delegate.isWrapperFor(iface);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.roachkit.core.internal;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import dev.roachkit.core.AmbiguousCommitException;
+import dev.roachkit.core.AmbiguousCommitSQLException;
+import dev.roachkit.core.DatabaseException;
+import dev.roachkit.core.JdbcFunction;
+import dev.roachkit.core.SqlStates;
+import dev.roachkit.core.TransactionRetryException;
+import dev.roachkit.core.TransactionRetrySQLException;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * Runs Failsafe-wrapped transaction blocks: borrow, auto-commit off, run the block, commit; on a
+ * restart (40001, 40P01) or a connection lost before COMMIT, roll back, back off and run the
+ * whole block again, within the settings' attempts and duration. An unknown commit outcome
+ * becomes {@link AmbiguousCommitException} and is never retried; any other failure rolls back
+ * and propagates, SQL failures translated into roachkit's hierarchy.
+ *
+ * <p>Thread-safe: the policy is immutable and shared.
+ */
+public final class TransactionRunner {
+    private final PooledDataSource pool;
+    private final RetryCounters counters;
+    private final RetryPolicy<Object> policy;
+    private final String password;
+
+    /**
+     * @param pool where connections come from
+     * @param ctx retry bounds and counters
+     */
+    public TransactionRunner(PooledDataSource pool, RetryContext ctx) {
+        this.pool = pool;
+        this.counters = ctx.counters();
+        this.password = ctx.settings().url().password();
+        this.policy = RetryContext.policy(ctx.settings())
+                .handleIf(TransactionRunner::retryable)
+                .onFailedAttempt(e -> {
+                    if (retryable(e.getLastException())) {
+                        counters.restart(SqlStates.first(e.getLastException()).orElse(null));
+                    }
+                })
+                .onRetry(e -> counters.blockRetries.increment())
+                .build();
+    }
+
+    /** Restarts and connections lost mid-block; never an ambiguous commit or a failure to borrow. */
+    static boolean retryable(Throwable t) {
+        if (t == null || t instanceof AmbiguousCommitSQLException || t instanceof PoolTimeoutException
+                || t instanceof TransactionRetrySQLException) {
+            return false;
+        }
+        return SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t);
+    }
+
+    /**
+     * Runs a block in a transaction, retrying it as a whole on restarts.
+     *
+     * @param body the block
+     * @param readOnly whether to mark the transaction read-only
+     * @return what the block returned
+     */
+    public <T> T run(JdbcFunction<T> body, boolean readOnly) {
+        counters.blocks.increment();
+        long start = System.nanoTime();
+        int[] attempts = {0};
+        try {
+            return Failsafe.with(policy).get(() -> {
+                attempts[0]++;
+                return attempt(body, readOnly);
+            });
+        } catch (FailsafeException e) {
+            throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
+        } catch (RuntimeException e) {
+            throw outcome(e, attempts[0], start);
+        }
+    }
+
+    private <T> T attempt(JdbcFunction<T> body, boolean readOnly) throws SQLException {
+        counters.blockAttempts.increment();
+        RetryingConnection c = pool.borrow();
+        try {
+            c.setManaged(true);
+            c.setAutoCommit(false);
+            if (readOnly) {
+                c.setReadOnly(true);
+            }
+            T result = body.apply(c);
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException | Error e) {
+            try {
+                if (!c.isClosed()) {
+                    c.rollback();
+                }
+            } catch (SQLException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        } finally {
+            c.close(); // the pool resets auto-commit and read-only
+        }
+    }
+
+    private RuntimeException outcome(Throwable t, int attempts, long start) {
+        if (t instanceof Error err) {
+            throw err;
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        if (t instanceof AmbiguousCommitSQLException a) {
+            return new AmbiguousCommitException(Redaction.scrub(a.getMessage(), password),
+                    SqlStates.first(a.getCause()).orElse(SqlStates.STATEMENT_COMPLETION_UNKNOWN), a);
+        }
+        if (retryable(t)) {
+            counters.blockExhausted.increment();
+            String state = SqlStates.first(t).orElse(null);
+            return new TransactionRetryException("Transaction gave up after " + attempts + " attempt"
+                    + (attempts == 1 ? "" : "s") + " in " + elapsed.toMillis() + " ms (db_retry_max_attempts, "
+                    + "db_retry_max_duration); last error (SQLSTATE " + state + "): "
+                    + Redaction.scrub(String.valueOf(t.getMessage()), password), attempts, elapsed, state, t);
+        }
+        if (t instanceof DatabaseException d) {
+            return d;
+        }
+        SQLException sql = firstSqlException(t);
+        if (sql == null) {
+            return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+        }
+        return Exceptions.translate("Transaction failed", t, sql, password);
+    }
+
+    private static SQLException firstSqlException(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLException s) {
+                return s;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return null;
+    }
+}
