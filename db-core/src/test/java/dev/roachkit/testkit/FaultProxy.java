@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #blackhole()}: accept, then never answer; bytes in flight on open connections are held;</li>
  *   <li>{@link #latency(Duration)}: delay every chunk of traffic in both directions;</li>
  *   <li>{@link #heal()}: let traffic through again (held connections of a black hole are reset).</li>
+ *   <li>{@link #cutAfterForwarding(String)}: once, forward the client bytes holding a text (such as
+ *       {@code COMMIT}) to the server, then reset that connection before any answer gets back:
+ *       the server acted, the client never hears of it.</li>
  * </ul>
  * Listens on 127.0.0.1 only. Thread-safe; two daemon threads per proxied connection.
  */
@@ -36,6 +39,8 @@ public final class FaultProxy implements AutoCloseable {
     private volatile Mode mode = Mode.PASS;
     private volatile long latencyMillis;
     private volatile boolean closed;
+    private volatile byte[] cutPattern;
+    private final AtomicInteger triggeredCuts = new AtomicInteger();
 
     private FaultProxy(ServerSocket listener, String targetHost, int targetPort) {
         this.listener = listener;
@@ -97,6 +102,22 @@ public final class FaultProxy implements AutoCloseable {
         latencyMillis = delay.toMillis();
     }
 
+    /**
+     * Arms a one-shot cut: the next chunk a client sends that contains {@code text} is forwarded
+     * to the server, and then that connection is reset before the server's answer can reach the
+     * client (the answer is dropped, not delayed).
+     *
+     * @param text the text to watch for, for example {@code COMMIT}
+     */
+    public void cutAfterForwarding(String text) {
+        cutPattern = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** @return how many armed cuts have fired */
+    public int triggeredCuts() {
+        return triggeredCuts.get();
+    }
+
     /** Lets traffic through again, with no added latency. Connections held by a black hole are reset. */
     public void heal() {
         Mode before = mode;
@@ -155,14 +176,19 @@ public final class FaultProxy implements AutoCloseable {
         }
         sockets.add(client);
         sockets.add(upstream);
-        pump(client, upstream, "up");
-        pump(upstream, client, "down");
+        java.util.concurrent.atomic.AtomicBoolean severed = new java.util.concurrent.atomic.AtomicBoolean();
+        pump(client, upstream, "up", severed);
+        pump(upstream, client, "down", severed);
     }
 
-    private void pump(Socket from, Socket to, String direction) {
+    private void pump(Socket from, Socket to, String direction, java.util.concurrent.atomic.AtomicBoolean severed) {
+        boolean up = direction.equals("up");
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            boolean leaveUpstream = false;
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     awaitTraffic();
@@ -170,18 +196,50 @@ public final class FaultProxy implements AutoCloseable {
                     if (delay > 0) {
                         Thread.sleep(delay);
                     }
+                    byte[] pattern = cutPattern;
+                    boolean cutNow = up && pattern != null && contains(buf, n, pattern);
+                    if (cutNow) {
+                        cutPattern = null;
+                        severed.set(true); // from now on the answer is dropped
+                    }
+                    if (!up && severed.get()) {
+                        break;
+                    }
                     out.write(buf, 0, n);
                     out.flush();
+                    if (cutNow) {
+                        // Reset only the client now. The server keeps its side until it answers
+                        // (the down pump drops the answer and closes): resetting it at once could
+                        // discard the COMMIT before the server read it.
+                        triggeredCuts.incrementAndGet();
+                        leaveUpstream = true;
+                        break;
+                    }
                 }
             } catch (IOException | InterruptedException e) {
                 // a cut or a close: tear down both sides below
             } finally {
                 abort(from);
-                abort(to);
+                if (!leaveUpstream) {
+                    abort(to);
+                }
             }
         }, "fault-proxy-" + direction + "-" + port());
         t.setDaemon(true);
         t.start();
+    }
+
+    private static boolean contains(byte[] buf, int n, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= n; i++) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (buf[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** Holds the calling pump while the proxy black-holes traffic. */
