@@ -1,0 +1,157 @@
+package dev.roachkit.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.roachkit.testkit.DatabaseExtension;
+import dev.roachkit.testkit.FaultProxy;
+import dev.roachkit.testkit.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Connections cut by the network in the middle of transactions, and right after COMMIT left. */
+@ExtendWith(DatabaseExtension.class)
+class ConnectionLossIT {
+    private TestDatabase tdb;
+    private FaultProxy proxy;
+    private Database db;
+
+    @BeforeEach
+    void open(TestDatabase tdb) throws Exception {
+        this.tdb = tdb;
+        tdb.execute("DROP TABLE IF EXISTS accounts", "DROP TABLE IF EXISTS ledger",
+                "CREATE TABLE accounts (id INT8 PRIMARY KEY, balance INT8 NOT NULL)",
+                "CREATE TABLE ledger (transfer_id TEXT PRIMARY KEY, amount INT8 NOT NULL)",
+                "INSERT INTO accounts VALUES (1, 100), (2, 0)");
+        proxy = FaultProxy.start(tdb.server().host(), tdb.server().port());
+        db = Database.open(tdb.settings(Map.of("db_url", tdb.urlVia(proxy.port()), "db_retry_initial_backoff", "5ms",
+                "db_retry_max_backoff", "50ms")));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+        proxy.close();
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = tdb.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void transferStatements(Connection c, String id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?")) {
+            ps.setLong(1, -10);
+            ps.setLong(2, 1);
+            ps.executeUpdate();
+            ps.setLong(1, 10);
+            ps.setLong(2, 2);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO ledger VALUES (?, 10)")) {
+            ps.setString(1, id);
+            ps.executeUpdate();
+        }
+    }
+
+    @Test
+    void aCutBeforeCommitIsReplayedOnAFreshConnectionAndTheApplicationsObjectsKeepWorking() throws SQLException {
+        RetryStats before = db.stats().retries();
+        try (Connection c = db.pool().getConnection()) {
+            c.setAutoCommit(false);
+            PreparedStatement read = c.prepareStatement("SELECT balance FROM accounts WHERE id = ?");
+            read.setLong(1, 1);
+            long seen;
+            try (ResultSet rs = read.executeQuery()) {
+                rs.next();
+                seen = rs.getLong(1);
+            }
+            transferStatements(c, "t-1");
+            proxy.cutAll();
+            // The statement created before the cut still works, on the replayed connection.
+            try (ResultSet rs = read.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(seen - 10);
+            }
+            c.commit();
+            read.close();
+        }
+        assertThat(count("SELECT balance FROM accounts WHERE id = 1")).isEqualTo(90);
+        assertThat(count("SELECT count(*) FROM ledger WHERE transfer_id = 't-1'")).isEqualTo(1);
+        RetryStats after = db.stats().retries();
+        assertThat(after.replaysSucceeded() - before.replaysSucceeded()).isEqualTo(1);
+    }
+
+    @Test
+    void aCutRightAfterCommitLeftIsAmbiguousAndAppliedAtMostOnce() throws SQLException {
+        RetryStats before = db.stats().retries();
+        try (Connection c = db.pool().getConnection()) {
+            c.setAutoCommit(false);
+            transferStatements(c, "t-2");
+            proxy.cutAfterForwarding("COMMIT");
+            assertThatThrownBy(c::commit)
+                    .isInstanceOfSatisfying(AmbiguousCommitSQLException.class,
+                            e -> assertThat(e.getSQLState()).isEqualTo("40003"));
+        }
+        assertThat(proxy.triggeredCuts()).isEqualTo(1);
+        long ledger = count("SELECT count(*) FROM ledger WHERE transfer_id = 't-2'");
+        assertThat(ledger).isBetween(0L, 1L);
+        assertThat(count("SELECT balance FROM accounts WHERE id = 1")).isEqualTo(100 - 10 * ledger);
+        assertThat(db.stats().retries().ambiguousCommits() - before.ambiguousCommits()).isEqualTo(1);
+        assertThat(db.stats().retries().replays()).isEqualTo(before.replays());
+    }
+
+    @Test
+    void aFailsafeBlockCutBeforeCommitRunsAgain() throws SQLException {
+        AtomicInteger runs = new AtomicInteger();
+        db.transaction(c -> {
+            int run = runs.incrementAndGet();
+            transferStatements(c, "t-3");
+            if (run == 1) {
+                proxy.cutAll();
+            }
+            try (Statement st = c.createStatement()) {
+                st.executeQuery("SELECT 1").close();
+            }
+        });
+        assertThat(runs.get()).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM ledger WHERE transfer_id = 't-3'")).isEqualTo(1);
+        assertThat(count("SELECT balance FROM accounts WHERE id = 2")).isEqualTo(10);
+    }
+
+    @Test
+    void aFailsafeBlockCutRightAfterCommitIsAmbiguousAndNotRetried() throws SQLException {
+        AtomicInteger runs = new AtomicInteger();
+        assertThatThrownBy(() -> db.transaction(c -> {
+            runs.incrementAndGet();
+            transferStatements(c, "t-4");
+            proxy.cutAfterForwarding("COMMIT");
+        })).isInstanceOf(AmbiguousCommitException.class);
+        assertThat(runs.get()).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM ledger WHERE transfer_id = 't-4'")).isBetween(0L, 1L);
+    }
+
+    @Test
+    void anAutocommitConnectionThatBrokeIsReplacedBeforeTheNextStatement() throws SQLException {
+        try (Connection c = db.pool().getConnection(); Statement st = c.createStatement()) {
+            st.executeQuery("SELECT 1").close();
+            proxy.cutAll();
+            assertThatThrownBy(() -> st.executeQuery("SELECT 1")).isInstanceOf(SQLException.class);
+            try (ResultSet rs = st.executeQuery("SELECT 2")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(2);
+            }
+        }
+    }
+}
