@@ -1,0 +1,133 @@
+package dev.roachkit.core;
+
+import dev.roachkit.core.internal.RetryContext;
+import dev.roachkit.core.internal.RetryCounters;
+import dev.roachkit.core.internal.RetryingConnection;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.DriverPropertyInfo;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * A {@link Driver} for {@code jdbc:roachkit:postgresql://...} URLs, so any JDBC tool (a pool,
+ * a migration tool, a framework) gets roachkit's transparent retries without roachkit's API.
+ * It opens a pgjdbc connection for the URL without {@code roachkit:} and wraps it like
+ * {@code Database.pool()} does: plain JDBC transactions are recorded and replayed on restarts
+ * and on connections lost before COMMIT (a lost connection is replaced by a new pgjdbc
+ * connection to the same URL, since there is no pool here).
+ *
+ * <p>Retry settings are taken from connection properties with roachkit's keys
+ * ({@code db_retry_max_attempts}, {@code db_retry_initial_backoff}, {@code db_retry_max_backoff},
+ * {@code db_retry_max_duration}, {@code db_transparent_retries}, {@code db_journal_max_bytes});
+ * they are not passed on to pgjdbc. Registered through {@code META-INF/services/java.sql.Driver}.
+ *
+ * <p>Thread-safe.
+ */
+public final class RoachkitDriver implements Driver {
+    /** The URL prefix this driver accepts. */
+    public static final String PREFIX = "jdbc:roachkit:";
+
+    private static final RetryCounters COUNTERS = new RetryCounters();
+    private static final Map<String, RetryContext> CONTEXTS = new ConcurrentHashMap<>();
+    private final org.postgresql.Driver pgjdbc = new org.postgresql.Driver();
+
+    static {
+        try {
+            DriverManager.registerDriver(new RoachkitDriver());
+        } catch (SQLException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Creates the driver; applications normally let {@link DriverManager} do it. */
+    public RoachkitDriver() {
+        // stateless apart from the shared retry contexts
+    }
+
+    /** @return counters of all connections this driver opened in this JVM */
+    public static RetryStats stats() {
+        return COUNTERS.snapshot();
+    }
+
+    @Override
+    public Connection connect(String url, Properties info) throws SQLException {
+        if (!acceptsURL(url)) {
+            return null;
+        }
+        String pgUrl = "jdbc:" + url.substring(PREFIX.length());
+        Properties driverProps = new Properties();
+        Map<String, String> retrySettings = new HashMap<>();
+        if (info != null) {
+            for (String name : info.stringPropertyNames()) {
+                if (name.toLowerCase(Locale.ROOT).startsWith("db_")) {
+                    retrySettings.put(name.toLowerCase(Locale.ROOT), info.getProperty(name));
+                } else {
+                    driverProps.setProperty(name, info.getProperty(name));
+                }
+            }
+        }
+        RetryContext ctx = context(pgUrl, retrySettings);
+        Connection physical = pgjdbc.connect(pgUrl, driverProps);
+        try {
+            return new RetryingConnection(physical, () -> pgjdbc.connect(pgUrl, driverProps), ctx);
+        } catch (SQLException e) {
+            physical.close();
+            throw e;
+        }
+    }
+
+    private static RetryContext context(String pgUrl, Map<String, String> retrySettings) throws SQLException {
+        String key = pgUrl + " " + new java.util.TreeMap<>(retrySettings);
+        RetryContext ctx = CONTEXTS.get(key);
+        if (ctx != null) {
+            return ctx;
+        }
+        Map<String, String> values = new HashMap<>(retrySettings);
+        values.put(Settings.URL, pgUrl);
+        try {
+            ctx = new RetryContext(Settings.of(values), COUNTERS);
+        } catch (DatabaseConfigException e) {
+            throw new SQLException(e.getMessage(), "08001", e);
+        }
+        RetryContext raced = CONTEXTS.putIfAbsent(key, ctx);
+        return raced == null ? ctx : raced;
+    }
+
+    @Override
+    public boolean acceptsURL(String url) {
+        return url != null && url.startsWith(PREFIX);
+    }
+
+    @Override
+    public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) throws SQLException {
+        return pgjdbc.getPropertyInfo("jdbc:" + url.substring(PREFIX.length()), info);
+    }
+
+    @Override
+    public int getMajorVersion() {
+        return 0;
+    }
+
+    @Override
+    public int getMinorVersion() {
+        return 1;
+    }
+
+    @Override
+    public boolean jdbcCompliant() {
+        return false;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("roachkit logs through SLF4J");
+    }
+}
