@@ -23,7 +23,8 @@ final class Journal {
     private static final int EXECUTION_BYTES = 64;
     private static final int EVENT_BYTES = 8;
 
-    private int[] events = new int[INITIAL_EVENTS];
+    /** Allocated on the first event: most borrowed connections never record anything. */
+    private int[] events = new int[0];
     private int size;
     private final List<Execution> executions = new ArrayList<>();
     private final List<Object> refs = new ArrayList<>();
@@ -111,7 +112,7 @@ final class Journal {
 
     private void add(int op, int slot, int arg) {
         if (size + 2 > events.length) {
-            events = java.util.Arrays.copyOf(events, events.length * 2);
+            events = java.util.Arrays.copyOf(events, Math.max(INITIAL_EVENTS, events.length * 2));
         }
         events[size++] = op | ((slot + 1) << 8);
         events[size++] = arg;
@@ -166,7 +167,7 @@ final class Journal {
     /** Forgets the transaction; keeps small arrays for the next one. */
     void clear() {
         if (events.length > KEEP_LIMIT) {
-            events = new int[INITIAL_EVENTS];
+            events = new int[0];
         }
         size = 0;
         executions.clear();
