@@ -7,8 +7,10 @@ import dev.roachkit.core.internal.RetryContext;
 import dev.roachkit.core.internal.RetryCounters;
 import dev.roachkit.core.internal.StartupProbe;
 import dev.roachkit.core.internal.TransactionRunner;
+import dev.roachkit.core.spi.StartupHook;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
@@ -69,7 +71,9 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Opens the database ({@link #open(Settings)}) and makes it the one {@link #get()} returns.
+     * Opens the database ({@link #open(Settings)}), runs the start-up hooks on the class path
+     * (with db-migrate there: brings the schema to the newest version, unless
+     * {@code db_migrate_on_start = false}), and makes it the one {@link #get()} returns.
      *
      * @param settings validated settings
      * @return the application's database
@@ -83,6 +87,14 @@ public final class Database implements AutoCloseable {
                     + " or close() the first database before initialising another");
         }
         Database db = open(settings);
+        try {
+            for (StartupHook hook : ServiceLoader.load(StartupHook.class, Database.class.getClassLoader())) {
+                hook.onInit(db);
+            }
+        } catch (RuntimeException | Error e) {
+            db.close();
+            throw e;
+        }
         if (!CURRENT.compareAndSet(current, db)) {
             db.close();
             throw new IllegalStateException("Database.init() ran twice concurrently; call it once at start-up");
@@ -107,7 +119,8 @@ public final class Database implements AutoCloseable {
     /**
      * Opens a database that is not the application-wide one: waits for the server (retrying
      * with backoff for up to {@code db_connection_timeout}), detects the engine, starts the pool.
-     * For tools and tests that need several; applications use {@link #init()}.
+     * Runs no start-up hooks (no migration). For tools and tests that need several; applications
+     * use {@link #init()}.
      *
      * @param settings validated settings
      * @return an open database; close it when done

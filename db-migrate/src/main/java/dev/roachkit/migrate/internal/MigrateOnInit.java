@@ -1,0 +1,23 @@
+package dev.roachkit.migrate.internal;
+
+import dev.roachkit.core.Database;
+import dev.roachkit.core.spi.StartupHook;
+import dev.roachkit.migrate.Migrator;
+
+/**
+ * Brings the schema to the newest version during {@code Database.init()}, unless
+ * {@code db_migrate_on_start = false}. Registered through {@link java.util.ServiceLoader}.
+ */
+public final class MigrateOnInit implements StartupHook {
+    /** For the ServiceLoader. */
+    public MigrateOnInit() {
+        // stateless
+    }
+
+    @Override
+    public void onInit(Database db) {
+        if (MigrateSettings.of(db.settings(), db.engine()).onStart()) {
+            Migrator.of(db).migrate();
+        }
+    }
+}
