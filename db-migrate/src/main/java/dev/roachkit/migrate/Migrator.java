@@ -290,11 +290,9 @@ public final class Migrator {
                         report(progress, v, s, n, plan.steps().size(), t0);
                     }
                 });
-            } catch (DatabaseSchemaException e) {
-                throw e;
             } catch (DatabaseException e) {
-                throw new DatabaseSchemaException("Version " + v.version() + " (" + v.file() + ") failed and was rolled"
-                        + " back, nothing of it applied: " + e.getMessage(), e.sqlState().orElse(null), e);
+                throw new DatabaseSchemaException(e.getMessage() + "\nVersion " + v.version() + " (" + v.file()
+                        + ") was rolled back: nothing of it applied.", e.sqlState().orElse(null), e);
             }
         }
         LOG.info("Schema version {} applied in {} ms", v.version(), (System.nanoTime() - start) / 1_000_000);
