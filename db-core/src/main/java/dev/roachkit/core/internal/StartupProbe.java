@@ -97,7 +97,10 @@ public final class StartupProbe {
 
     private static DatabaseConnectionException failure(Settings settings, String what, SQLException e, int attempts,
                                                        long start) {
-        String cause = Redaction.scrub(String.valueOf(e.getMessage()), settings.url().password());
+        String cause = Redaction.scrub(String.valueOf(e.getMessage()), settings.url().password()).strip();
+        if (cause.endsWith(".")) {
+            cause = cause.substring(0, cause.length() - 1);
+        }
         String hint = hint(e);
         return new DatabaseConnectionException(what + " after " + attempts + " attempt" + (attempts == 1 ? "" : "s")
                 + " (" + (System.nanoTime() - start) / 1_000_000 + " ms): " + cause
