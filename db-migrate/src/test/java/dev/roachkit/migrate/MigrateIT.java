@@ -325,4 +325,27 @@ class MigrateIT {
                 .hasMessageContaining("v1.conf:7: unknown type 'STRNG'");
         assertThat(f.tables()).isEmpty();
     }
+
+    @Test
+    void aWaiterGivesUpClearlyWhenTheLockStaysTakenAndWorkRemains() throws Exception {
+        f.version(1, V1);
+        try (Database db = f.open()) {
+            Migrator.of(db).status(); // creates the bookkeeping tables
+        }
+        f.exec("INSERT INTO roachkit_migration_lock VALUES (1, 'someone-else', now(), now() + INTERVAL '1 hour')");
+        assertThatThrownBy(() -> f.migrate(Map.of("db_migration_lock_wait", "1s")))
+                .isInstanceOf(DatabaseSchemaException.class)
+                .hasMessageContaining("Could not take the migration lock within 1000 ms")
+                .hasMessageContaining("held by someone-else")
+                .hasMessageContaining("still at version 0 of 1");
+        assertThat(f.tables()).doesNotContain("users");
+    }
+
+    @Test
+    void aWaiterWhoseWorkWasDoneByAnotherInstanceSucceedsAtOnce() throws Exception {
+        f.version(1, V1);
+        f.migrate();
+        f.exec("INSERT INTO roachkit_migration_lock VALUES (1, 'someone-else', now(), now() + INTERVAL '1 hour')");
+        assertThat(f.migrate(Map.of("db_migration_lock_wait", "1s"))).isEmpty();
+    }
 }

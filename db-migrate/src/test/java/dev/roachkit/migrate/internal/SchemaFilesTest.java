@@ -224,4 +224,14 @@ class SchemaFilesTest {
         write("v1.conf", USERS + "allow_destructive = [\"drop table users\", \"Drop Column users.x\"]\n");
         assertThat(load().get(0).allowed()).containsExactlyInAnyOrder("DROP TABLE users", "DROP COLUMN users.x");
     }
+
+    @Test
+    void theReadmeExampleIsAValidVersion() throws IOException {
+        String readme = Files.readString(Path.of("../README.md"));
+        int start = readme.indexOf("```hocon\n") + "```hocon\n".length();
+        write("v2.conf", readme.substring(start, readme.indexOf("```", start)));
+        Version v = load().get(0);
+        assertThat(v.table("settings").orElseThrow().renamedFrom()).contains("user_settings");
+        assertThat(v.allowed()).containsExactly("DROP COLUMN users.legacy_flag");
+    }
 }
