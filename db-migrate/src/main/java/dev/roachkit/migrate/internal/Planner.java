@@ -104,11 +104,31 @@ public final class Planner {
             }
         }
 
+        // Renames, so live keys, foreign keys and indexes are compared under their new names.
+        Map<String, String> tableRenames = new HashMap<>();
+        Map<String, Map<String, String>> columnRenames = new HashMap<>();
         for (Table t : v.tables()) {
             Table old = liveFor.get(t.name());
             if (old == null) {
                 continue;
             }
+            tableRenames.put(old.name(), t.name());
+            Map<String, String> cols = new HashMap<>();
+            for (Column c : t.columns()) {
+                if (old.column(c.name()).isEmpty() && c.renamedFrom().isPresent()
+                        && old.column(c.renamedFrom().get()).isPresent()) {
+                    cols.put(c.renamedFrom().get(), c.name());
+                }
+            }
+            columnRenames.put(t.name(), cols);
+        }
+
+        for (Table t : v.tables()) {
+            Table live0 = liveFor.get(t.name());
+            if (live0 == null) {
+                continue;
+            }
+            Table old = renamed(live0, t.name(), tableRenames, columnRenames);
             String tq = quote(t.name());
             if (!old.primaryKey().isEmpty() && !old.primaryKey().equals(t.primaryKey())
                     || old.primaryKey().isEmpty() && !t.primaryKey().isEmpty()) {
@@ -117,7 +137,7 @@ public final class Planner {
                         + " keys: create a new table and move the data with a migration");
             }
             Map<String, Column> liveCols = new HashMap<>();
-            old.columns().forEach(c -> liveCols.put(c.name(), c));
+            live0.columns().forEach(c -> liveCols.put(c.name(), c));
             Set<String> kept = new HashSet<>();
             for (Column c : t.columns()) {
                 Column lc = liveCols.get(c.name());
@@ -133,7 +153,7 @@ public final class Planner {
                 kept.add(lc.name());
                 alterColumn(t, c, lc, alters, dropConstraints);
             }
-            for (Column lc : old.columns()) {
+            for (Column lc : live0.columns()) {
                 if (!kept.contains(lc.name())) {
                     dropColumns.add(destructive(Kind.DROP_COLUMN, "ALTER TABLE " + tq + " DROP COLUMN " + quote(lc.name()),
                             "drop column " + t.name() + "." + lc.name(), "DROP COLUMN " + t.name() + "." + lc.name()));
@@ -301,6 +321,31 @@ public final class Planner {
         steps.addAll(idx);
         steps.add(recordVersion(v));
         return new Plan(v.version(), v.file(), steps, false);
+    }
+
+    /** A live table with its name, columns, key, foreign keys and indexes under the names the version gives them. */
+    private static Table renamed(Table live, String newName, Map<String, String> tableRenames,
+                                 Map<String, Map<String, String>> columnRenames) {
+        Map<String, String> own = columnRenames.getOrDefault(newName, Map.of());
+        List<String> pk = live.primaryKey().stream().map(c -> own.getOrDefault(c, c)).toList();
+        List<ForeignKey> fks = new ArrayList<>();
+        for (ForeignKey fk : live.foreignKeys()) {
+            String refTable = tableRenames.getOrDefault(fk.refTable(), fk.refTable());
+            Map<String, String> ref = columnRenames.getOrDefault(refTable, Map.of());
+            fks.add(new ForeignKey(fk.columns().stream().map(c -> own.getOrDefault(c, c)).toList(), refTable,
+                    fk.refColumns().stream().map(c -> ref.getOrDefault(c, c)).toList(), fk.onDelete(), fk.liveName(),
+                    fk.line()));
+        }
+        List<Index> indexes = new ArrayList<>();
+        for (Index i : live.indexes()) {
+            indexes.add(new Index(i.name(), i.columns().stream().map(c -> {
+                boolean desc = c.endsWith(" DESC");
+                String name = desc ? c.substring(0, c.length() - 5) : c;
+                String to = own.getOrDefault(name, name);
+                return desc ? to + " DESC" : to;
+            }).toList(), i.unique(), i.line()));
+        }
+        return new Table(newName, live.renamedFrom(), live.columns(), pk, fks, indexes, live.line());
     }
 
     private static Step recordVersion(Version v) {

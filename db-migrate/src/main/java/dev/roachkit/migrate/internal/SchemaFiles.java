@@ -83,6 +83,35 @@ public final class SchemaFiles {
     }
 
     /**
+     * A fingerprint of the schema files at the first location that has any: their names and
+     * contents. Code generation regenerates only when it changes.
+     *
+     * @param locations comma-separated locations
+     * @param loader class loader for {@code classpath:} locations
+     * @return a SHA-256 hex digest; the digest of nothing when there are no files
+     */
+    public static String fingerprint(String locations, ClassLoader loader) {
+        List<Source> sources = List.of();
+        for (String location : locations.split(",")) {
+            sources = find(location.strip(), loader);
+            if (!sources.isEmpty()) {
+                break;
+            }
+        }
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            List<Source> sorted = new ArrayList<>(sources);
+            sorted.sort(Comparator.comparingInt(Source::number));
+            for (Source s : sorted) {
+                md.update((s.number() + "\0" + s.text() + "\0").getBytes(StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    /**
      * Lists the version files at one location.
      *
      * @param location {@code filesystem:dir} or {@code classpath:dir}
