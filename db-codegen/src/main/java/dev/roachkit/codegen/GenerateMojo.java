@@ -58,16 +58,14 @@ public final class GenerateMojo extends AbstractMojo {
             return;
         }
         try {
-            CodeGenerator.Result r = CodeGenerator.builder()
+            // CodeGenerator logs what it did (through Maven's SLF4J), with the time it took.
+            CodeGenerator.builder()
                     .schemaLocation(schemaLocation)
                     .packageName(packageName)
                     .targetDirectory(targetDirectory.toPath())
                     .url(url)
                     .build()
                     .generate();
-            getLog().info(r.skipped() ? "roachkit codegen: schema unchanged, generation skipped (" + r.took().toMillis()
-                    + " ms)" : "roachkit codegen: generated jOOQ classes for schema version " + r.version() + " in "
-                    + r.took().toMillis() + " ms");
         } catch (DatabaseException e) {
             throw new MojoFailureException(e.getMessage(), e);
         } catch (UncheckedIOException e) {
