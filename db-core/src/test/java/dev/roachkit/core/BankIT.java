@@ -68,36 +68,45 @@ class BankIT {
                 "db_retry_max_backoff", "100ms"));
     }
 
+    /** The transfer's statements, on a connection already in a transaction; false when refused for lack of funds. */
+    private static boolean transferStatements(Connection c, String id, long from, long to, long amount)
+            throws SQLException {
+        long balance;
+        try (PreparedStatement read = c.prepareStatement("SELECT balance FROM accounts WHERE id = ?")) {
+            read.setLong(1, from);
+            try (ResultSet rs = read.executeQuery()) {
+                rs.next();
+                balance = rs.getLong(1);
+            }
+        }
+        if (balance < amount) {
+            return false;
+        }
+        try (PreparedStatement move = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?")) {
+            move.setLong(1, -amount);
+            move.setLong(2, from);
+            move.executeUpdate();
+            move.setLong(1, amount);
+            move.setLong(2, to);
+            move.executeUpdate();
+        }
+        try (PreparedStatement log = c.prepareStatement("INSERT INTO ledger VALUES (?, ?, ?, ?)")) {
+            log.setString(1, id);
+            log.setLong(2, from);
+            log.setLong(3, to);
+            log.setLong(4, amount);
+            log.executeUpdate();
+        }
+        return true;
+    }
+
     /** The transfer as plain JDBC: the transparent proxy is the only retry layer. */
     private static boolean plainJdbc(Connection c, String id, long from, long to, long amount) throws SQLException {
         c.setAutoCommit(false);
         try {
-            long balance;
-            try (PreparedStatement read = c.prepareStatement("SELECT balance FROM accounts WHERE id = ?")) {
-                read.setLong(1, from);
-                try (ResultSet rs = read.executeQuery()) {
-                    rs.next();
-                    balance = rs.getLong(1);
-                }
-            }
-            if (balance < amount) {
+            if (!transferStatements(c, id, from, to, amount)) {
                 c.rollback();
                 return false;
-            }
-            try (PreparedStatement move = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?")) {
-                move.setLong(1, -amount);
-                move.setLong(2, from);
-                move.executeUpdate();
-                move.setLong(1, amount);
-                move.setLong(2, to);
-                move.executeUpdate();
-            }
-            try (PreparedStatement log = c.prepareStatement("INSERT INTO ledger VALUES (?, ?, ?, ?)")) {
-                log.setString(1, id);
-                log.setLong(2, from);
-                log.setLong(3, to);
-                log.setLong(4, amount);
-                log.executeUpdate();
             }
             c.commit();
             return true;
@@ -217,36 +226,8 @@ class BankIT {
     @Test
     void failsafeBlocks() throws Exception {
         try (Database db = Database.open(settings())) {
-            Map<String, Object> r = run("Failsafe blocks", (id, from, to, amount) -> db.transactionResult(c -> {
-                long balance;
-                try (PreparedStatement read = c.prepareStatement("SELECT balance FROM accounts WHERE id = ?")) {
-                    read.setLong(1, from);
-                    try (ResultSet rs = read.executeQuery()) {
-                        rs.next();
-                        balance = rs.getLong(1);
-                    }
-                }
-                if (balance < amount) {
-                    return false;
-                }
-                try (PreparedStatement move = c.prepareStatement(
-                        "UPDATE accounts SET balance = balance + ? WHERE id = ?")) {
-                    move.setLong(1, -amount);
-                    move.setLong(2, from);
-                    move.executeUpdate();
-                    move.setLong(1, amount);
-                    move.setLong(2, to);
-                    move.executeUpdate();
-                }
-                try (PreparedStatement log = c.prepareStatement("INSERT INTO ledger VALUES (?, ?, ?, ?)")) {
-                    log.setString(1, id);
-                    log.setLong(2, from);
-                    log.setLong(3, to);
-                    log.setLong(4, amount);
-                    log.executeUpdate();
-                }
-                return true;
-            }), () -> db.stats().retries());
+            Map<String, Object> r = run("Failsafe blocks", (id, from, to, amount) -> db.transactionResult(
+                    c -> transferStatements(c, id, from, to, amount)), () -> db.stats().retries());
             // Reported ones (retries exhausted under this much contention) are allowed: the checker
             // proved they left no trace. That restarts happened at all is what makes the run mean something.
             assertThat((Long) r.get("blockRetries")).isPositive();
