@@ -29,6 +29,13 @@ public final class DriverProperties {
         long timeoutSeconds = ceilSeconds(settings.connectionTimeout());
         props.putIfAbsent("connectTimeout", Long.toString(timeoutSeconds));
         props.putIfAbsent("loginTimeout", Long.toString(timeoutSeconds));
+        if (!settings.statementTimeout().isZero()) {
+            // A black-holed network never answers, and the server cannot enforce statement_timeout
+            // on a query it never received: bound the client's wait too, a little past the
+            // server's limit, so no thread hangs on a dead socket.
+            props.putIfAbsent("socketTimeout",
+                    Long.toString(ceilSeconds(settings.statementTimeout().plus(settings.connectionTimeout()))));
+        }
         String options = props.getProperty("options", "").strip();
         if (!settings.statementTimeout().isZero()) {
             // Startup options, not a SET after connecting: the limit is part of the session from

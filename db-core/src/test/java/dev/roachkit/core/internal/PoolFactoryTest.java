@@ -23,6 +23,16 @@ class PoolFactoryTest {
     }
 
     @Test
+    void theSocketTimeoutBoundsWaitsOnADeadNetworkJustPastTheStatementTimeout() {
+        Properties p = DriverProperties.of(Settings.of(Map.of("db_url", "postgresql://h/db",
+                "db_statement_timeout", "30", "db_connection_timeout", "10")));
+        assertThat(p).containsEntry("socketTimeout", "40");
+        Properties none = DriverProperties.of(Settings.of(Map.of("db_url", "postgresql://h/db",
+                "db_statement_timeout", "0")));
+        assertThat(none).doesNotContainKey("socketTimeout");
+    }
+
+    @Test
     void zeroStatementTimeoutAddsNoOption() {
         Properties p = DriverProperties.of(Settings.of(Map.of("db_url", "postgresql://h/db",
                 "db_statement_timeout", "0")));
