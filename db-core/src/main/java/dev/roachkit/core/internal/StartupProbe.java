@@ -87,8 +87,8 @@ public final class StartupProbe {
     /** Unreachable, refused, reset, starting up, too many connections: the kind of thing that passes. */
     static boolean worthWaiting(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLException) {
-                return false;
+            if (t instanceof SSLException || String.valueOf(t.getMessage()).contains("hostnameverifier")) {
+                return false; // a certificate does not change while we wait
             }
         }
         String state = SqlStates.first(e).orElse("");
@@ -98,17 +98,55 @@ public final class StartupProbe {
     private static DatabaseConnectionException failure(Settings settings, String what, SQLException e, int attempts,
                                                        long start) {
         String cause = Redaction.scrub(String.valueOf(e.getMessage()), settings.url().password()).strip();
+        String tls = tlsHint(settings, e);
         if (cause.endsWith(".")) {
             cause = cause.substring(0, cause.length() - 1);
         }
-        String hint = hint(e);
+        String hint = tls != null ? tls : hint(e);
         return new DatabaseConnectionException(what + " after " + attempts + " attempt" + (attempts == 1 ? "" : "s")
                 + " (" + (System.nanoTime() - start) / 1_000_000 + " ms): " + cause
                 + (hint.isEmpty() ? "" : ". " + hint), SqlStates.first(e).orElse("08001"), e);
     }
 
+    /** Says which TLS problem it was, when it was one: they look alike in the driver's words. */
+    private static String tlsHint(Settings settings, SQLException e) {
+        String all = chainText(e);
+        String sslrootcert = settings.url().parameter("sslrootcert").orElse("the default ~/.postgresql/root.crt");
+        if (all.contains("no encryption")) {
+            return "The server requires TLS and refuses unencrypted connections: set sslmode=verify-full (with"
+                    + " sslrootcert) or sslmode=require in db_url instead of sslmode="
+                    + settings.url().parameter("sslmode").orElse("disable");
+        }
+        if (all.contains("PKIX path building failed") || all.contains("unable to find valid certification path")) {
+            return "TLS failed: the server's certificate is not signed by the certificate authority in sslrootcert ("
+                    + sslrootcert + "); point sslrootcert at the CA that signed it";
+        }
+        if (all.contains("hostnameverifier") || all.contains("No subject alternative")) {
+            return "TLS failed: the server's certificate does not match the host name "
+                    + String.join(",", settings.url().hosts()).replaceAll(":\\d+", "")
+                    + " in db_url; connect with a name the certificate lists, or use sslmode=verify-ca to skip the"
+                    + " host-name check";
+        }
+        return null;
+    }
+
+    private static String chainText(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 10_000; t = t.getCause()) {
+            sb.append(t.getMessage()).append('\n');
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
     private static String hint(SQLException e) {
         String state = SqlStates.first(e).orElse("");
+        if (String.valueOf(e.getMessage()).contains("pg_hba.conf")) {
+            return "The server's pg_hba.conf does not allow this user, database or client address; ask its"
+                    + " administrator, or check the user and database in db_url";
+        }
         if (state.startsWith("28")) {
             return "Check the user name and password in db_url";
         }
