@@ -54,8 +54,9 @@ final class Params {
     private Object[] extras;
     private int count;
 
+    /** Arrays grow on the first set: a statement that is never given parameters allocates none. */
     Params() {
-        this(8);
+        this(0);
     }
 
     private Params(int capacity) {

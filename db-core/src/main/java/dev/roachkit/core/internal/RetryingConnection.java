@@ -58,15 +58,17 @@ public final class RetryingConnection implements Connection {
     private int networkTimeout = -1;
     private Map<String, Class<?>> typeMap;
     private final List<String> sessionStatements = new ArrayList<>(0);
+    // Sized for the common case: a handful of statements per borrowed connection.
 
     // The transaction.
     private boolean managed;
     private boolean inTransaction;
-    private final Journal journal = new Journal();
+    /** Created on the first recorded transaction: most borrowed connections never record one. */
+    private Journal journal;
     private String notReplayable;
     private boolean recovering;
-    private final List<RetryingStatement> statements = new ArrayList<>();
-    private final List<RetryingResultSet> resultSets = new ArrayList<>();
+    private final List<RetryingStatement> statements = new ArrayList<>(4);
+    private final List<RetryingResultSet> resultSets = new ArrayList<>(0);
 
     /**
      * @param delegate a physical connection in autocommit mode (from the pool or the driver)
@@ -95,7 +97,7 @@ public final class RetryingConnection implements Connection {
 
     /** @return the estimated memory of the current transaction's journal, in bytes */
     public long journalBytes() {
-        return journal.bytes();
+        return journal == null ? 0 : journal.bytes();
     }
 
     /** @return the physical connection currently underneath (changes after a lost connection) */
@@ -114,6 +116,9 @@ public final class RetryingConnection implements Connection {
     }
 
     Journal journal() {
+        if (journal == null) {
+            journal = new Journal();
+        }
         return journal;
     }
 
@@ -135,13 +140,15 @@ public final class RetryingConnection implements Connection {
     void notReplayable(String reason) {
         if (inTransaction && notReplayable == null) {
             notReplayable = reason;
-            journal.clear();
+            if (journal != null) {
+                journal.clear();
+            }
         }
     }
 
     /** Checks the journal's size after it grew. */
     void checkJournalBound() {
-        if (journal.bytes() > ctx.settings.journalMaxBytes()) {
+        if (journal != null && journal.bytes() > ctx.settings.journalMaxBytes()) {
             notReplayable("its journal grew past db_journal_max_bytes = " + ctx.settings.journalMaxBytes() + " bytes");
         }
     }
@@ -334,7 +341,7 @@ public final class RetryingConnection implements Connection {
 
     /** Runs the journal again and checks the digest; hands the fresh result sets to the application's wrappers. */
     private void replay() throws SQLException {
-        Journal j = journal;
+        Journal j = journal();
         Digest d = new Digest();
         java.sql.ResultSet[] sets = new java.sql.ResultSet[j.slots()];
         java.util.IdentityHashMap<RetryingStatement, Statement> temporary = new java.util.IdentityHashMap<>();
@@ -403,11 +410,15 @@ public final class RetryingConnection implements Connection {
     private void endTransaction() {
         inTransaction = false;
         notReplayable = null;
-        journal.clear();
-        for (RetryingResultSet rs : resultSets) {
-            rs.detach();
+        if (journal != null) {
+            journal.clear();
         }
-        resultSets.clear();
+        if (!resultSets.isEmpty()) {
+            for (RetryingResultSet rs : resultSets) {
+                rs.detach();
+            }
+            resultSets.clear();
+        }
     }
 
     private void markIfBroken(SQLException e) {
