@@ -58,7 +58,9 @@ class ConcurrentMigrationIT {
     @AfterEach
     void cleanUp() {
         processes.forEach(Process::destroyForcibly);
-        f.close();
+        if (f != null) { // null when the test server is unavailable and the test was skipped
+            f.close();
+        }
     }
 
     private Process start(String name, Map<String, String> extra) throws Exception {
