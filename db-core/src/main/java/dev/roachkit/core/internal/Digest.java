@@ -50,11 +50,6 @@ public final class Digest {
         return a == other.a && b == other.b && count == other.count;
     }
 
-    /** @return how many values were fed */
-    public long count() {
-        return count;
-    }
-
     private void word(long w) {
         a = mix(a ^ w) + 0x9e3779b97f4a7c15L;
         b = mix(b + Long.rotateLeft(w, 29)) ^ 0xc2b2ae3d27d4eb4fL;

@@ -159,11 +159,6 @@ final class Journal {
         return slots;
     }
 
-    /** @return true when nothing was recorded since the last clear */
-    boolean isEmpty() {
-        return size == 0;
-    }
-
     /** Forgets the transaction; keeps small arrays for the next one. */
     void clear() {
         if (events.length > KEEP_LIMIT) {

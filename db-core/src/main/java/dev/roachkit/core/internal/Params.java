@@ -98,16 +98,6 @@ final class Params {
         count = 0;
     }
 
-    /** @return true when a parameter could not be kept (a stream or LOB) */
-    boolean hasOpaque() {
-        for (int i = 0; i < count; i++) {
-            if (types[i] == OPAQUE) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** @return an immutable copy */
     Params snapshot() {
         Params p = new Params(Math.max(1, count));

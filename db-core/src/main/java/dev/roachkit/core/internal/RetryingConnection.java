@@ -100,11 +100,6 @@ public final class RetryingConnection implements Connection {
         return journal == null ? 0 : journal.bytes();
     }
 
-    /** @return the physical connection currently underneath (changes after a lost connection) */
-    public Connection delegate() {
-        return delegate;
-    }
-
     // ---- used by the statement and result-set wrappers ----
 
     RetryContext context() {
@@ -655,7 +650,8 @@ public final class RetryingConnection implements Connection {
         return st;
     }
 
-    Connection physical() throws SQLException {
+    /** @return the physical connection currently underneath (changes after a lost connection) */
+    Connection physical() {
         return delegate;
     }
 

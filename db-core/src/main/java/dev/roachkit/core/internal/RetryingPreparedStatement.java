@@ -22,9 +22,7 @@ import java.sql.SQLXML;
 import java.sql.Statement;
 import java.sql.Time;
 import java.sql.Timestamp;
-import java.util.ArrayList;
 import java.util.Calendar;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,7 +35,6 @@ import java.util.Map;
  */
 public class RetryingPreparedStatement extends RetryingStatement implements PreparedStatement {
     final Params params = new Params();
-    private final List<Params> paramBatch = new ArrayList<>(0);
 
     RetryingPreparedStatement(RetryingConnection conn, String sql, StatementShape shape) throws SQLException {
         super(conn, sql, shape);
@@ -73,8 +70,8 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         PreparedStatement ps = delegate();
         ps.clearBatch();
         ps.clearParameters();
-        for (Params p : paramBatch) {
-            p.applyTo(ps);
+        for (Object p : batch) {
+            ((Params) p).applyTo(ps);
             ps.addBatch();
         }
         ps.clearParameters();
@@ -201,51 +198,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
     @Override
     public void addBatch() throws SQLException {
         delegate().addBatch();
-        paramBatch.add(params.snapshot());
-    }
-
-    @Override
-    public void clearBatch() throws SQLException {
-        delegate().clearBatch();
-        paramBatch.clear();
-    }
-
-    @Override
-    public int[] executeBatch() throws SQLException {
-        beforeExecute();
-        int[] counts;
-        try {
-            counts = delegate().executeBatch();
-        } catch (SQLException e) {
-            return conn.recover(e, this::executeBatch);
-        }
-        List<Params> entries = List.copyOf(paramBatch);
-        paramBatch.clear();
-        record(BATCH, null, null, null, entries, false);
-        Digest d = digest();
-        if (d != null) {
-            d.addInts(counts);
-        }
-        return counts;
-    }
-
-    @Override
-    public long[] executeLargeBatch() throws SQLException {
-        beforeExecute();
-        long[] counts;
-        try {
-            counts = delegate().executeLargeBatch();
-        } catch (SQLException e) {
-            return conn.recover(e, this::executeLargeBatch);
-        }
-        List<Params> entries = List.copyOf(paramBatch);
-        paramBatch.clear();
-        record(LARGE_BATCH, null, null, null, entries, false);
-        Digest d = digest();
-        if (d != null) {
-            d.addLongs(counts);
-        }
-        return counts;
+        batch.add(params.snapshot());
     }
 
     @Override

@@ -38,7 +38,8 @@ public class RetryingStatement implements Statement {
     Statement delegate;
     private boolean closed;
     private RetryingResultSet current;
-    private final List<String> batch = new ArrayList<>(0);
+    /** Pending batch entries: SQL strings here, parameter snapshots in {@link RetryingPreparedStatement}. */
+    final List<Object> batch = new ArrayList<>(0);
 
     // Settings re-applied to a fresh physical statement; null/negative = never set.
     private Integer fetchSize;
@@ -107,8 +108,8 @@ public class RetryingStatement implements Statement {
     void afterReplay() throws SQLException {
         if (!batch.isEmpty()) {
             delegate.clearBatch();
-            for (String s : batch) {
-                delegate.addBatch(s);
+            for (Object s : batch) {
+                delegate.addBatch((String) s);
             }
         }
     }
@@ -409,7 +410,7 @@ public class RetryingStatement implements Statement {
         } catch (SQLException e) {
             return conn.recover(e, this::executeBatch);
         }
-        List<String> entries = List.copyOf(batch);
+        List<Object> entries = List.copyOf(batch);
         batch.clear();
         record(BATCH, null, null, null, entries, false);
         Digest d = digest();
@@ -428,7 +429,7 @@ public class RetryingStatement implements Statement {
         } catch (SQLException e) {
             return conn.recover(e, this::executeLargeBatch);
         }
-        List<String> entries = List.copyOf(batch);
+        List<Object> entries = List.copyOf(batch);
         batch.clear();
         record(LARGE_BATCH, null, null, null, entries, false);
         Digest d = digest();
