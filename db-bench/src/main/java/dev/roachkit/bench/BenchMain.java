@@ -5,7 +5,7 @@ import dev.roachkit.codegen.CodeGenerator;
 import dev.roachkit.core.Database;
 import dev.roachkit.core.Settings;
 import dev.roachkit.core.internal.PoolFactory;
-import dev.roachkit.core.internal.RetryingConnection;
+import dev.roachkit.core.internal.jdbc.RetryingConnection;
 import dev.roachkit.migrate.Migrator;
 import dev.roachkit.migrate.internal.Dialect;
 import dev.roachkit.migrate.internal.LiveSchemaReader;

@@ -1,8 +1,8 @@
 package dev.roachkit.core;
 
-import dev.roachkit.core.internal.RetryContext;
-import dev.roachkit.core.internal.RetryCounters;
-import dev.roachkit.core.internal.RetryingConnection;
+import dev.roachkit.core.internal.retry.RetryContext;
+import dev.roachkit.core.internal.retry.RetryCounters;
+import dev.roachkit.core.internal.jdbc.RetryingConnection;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;

@@ -277,7 +277,7 @@ class BankIT {
                 return plainJdbc(c, tid, from, to, amount);
             }, RoachkitDriver::stats);
             assertThat((Long) r.get("replays")).isPositive();
-            assertThat(opened.get(0)).isInstanceOf(dev.roachkit.core.internal.RetryingConnection.class);
+            assertThat(opened.get(0)).isInstanceOf(dev.roachkit.core.internal.jdbc.RetryingConnection.class);
         } finally {
             for (Connection c : opened) {
                 c.close();

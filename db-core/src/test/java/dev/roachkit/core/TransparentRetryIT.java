@@ -309,7 +309,7 @@ class TransparentRetryIT {
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             transfer(c, 1, 2, 1, null);
-            long typical = c.unwrap(dev.roachkit.core.internal.RetryingConnection.class).journalBytes();
+            long typical = c.unwrap(dev.roachkit.core.internal.jdbc.RetryingConnection.class).journalBytes();
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT g, 'row ' || g FROM generate_series(1, 1000) g")) {
                 while (rs.next()) {
@@ -317,7 +317,7 @@ class TransparentRetryIT {
                     rs.getString(2);
                 }
             }
-            long large = c.unwrap(dev.roachkit.core.internal.RetryingConnection.class).journalBytes();
+            long large = c.unwrap(dev.roachkit.core.internal.jdbc.RetryingConnection.class).journalBytes();
             System.out.println("journal bytes: transfer=" + typical + " transfer+1000 rows read=" + large);
             assertThat(typical).isPositive();
             assertThat(large).isGreaterThan(typical);

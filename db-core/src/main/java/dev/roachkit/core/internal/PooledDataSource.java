@@ -1,5 +1,8 @@
 package dev.roachkit.core.internal;
 
+import dev.roachkit.core.internal.jdbc.RetryingConnection;
+import dev.roachkit.core.internal.retry.RetryContext;
+import dev.roachkit.core.internal.retry.RetryCounters;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.roachkit.core.DatabaseStats;

@@ -1,5 +1,8 @@
 package dev.roachkit.core.internal;
 
+import dev.roachkit.core.internal.jdbc.RetryingConnection;
+import dev.roachkit.core.internal.retry.RetryContext;
+import dev.roachkit.core.internal.retry.RetryCounters;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;

@@ -1,4 +1,4 @@
-package dev.roachkit.core.internal;
+package dev.roachkit.core.internal.retry;
 
 import dev.failsafe.RetryPolicy;
 import dev.roachkit.core.AmbiguousCommitSQLException;
@@ -16,11 +16,14 @@ import java.time.Duration;
 public final class RetryContext {
     /** Each backoff is randomised by up to this fraction either way, so that conflicting
      *  transactions do not collide again in lock step. */
-    static final double JITTER = 0.5;
+    public static final double JITTER = 0.5;
 
-    final Settings settings;
-    final RetryCounters counters;
-    final RetryPolicy<Object> replayPolicy;
+    /** The validated settings. */
+    public final Settings settings;
+    /** Where outcomes are counted. */
+    public final RetryCounters counters;
+    /** The replay policy: the settings' bounds, handling restarts and lost connections. */
+    public final RetryPolicy<Object> replayPolicy;
 
     /**
      * @param settings validated settings
@@ -40,7 +43,7 @@ public final class RetryContext {
      * @param settings validated settings
      * @return a builder to add the failures to handle and listeners to
      */
-    static dev.failsafe.RetryPolicyBuilder<Object> policy(Settings settings) {
+    public static dev.failsafe.RetryPolicyBuilder<Object> policy(Settings settings) {
         Duration initial = settings.retryInitialBackoff();
         return RetryPolicy.builder()
                 .withMaxAttempts(settings.retryMaxAttempts())
@@ -50,7 +53,7 @@ public final class RetryContext {
     }
 
     /** A restart or a lost connection, and not one of our own verdicts (divergence, ambiguous commit). */
-    static boolean worthReplaying(Throwable t) {
+    public static boolean worthReplaying(Throwable t) {
         if (t instanceof TransactionRetrySQLException || t instanceof AmbiguousCommitSQLException) {
             return false;
         }

@@ -1,4 +1,4 @@
-package dev.roachkit.core.internal;
+package dev.roachkit.core.internal.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.roachkit.core.AmbiguousCommitSQLException;
 import dev.roachkit.core.Settings;
 import dev.roachkit.core.TransactionRetrySQLException;
+import dev.roachkit.core.internal.retry.RetryContext;
+import dev.roachkit.core.internal.retry.RetryCounters;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;

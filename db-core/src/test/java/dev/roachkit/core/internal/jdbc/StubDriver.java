@@ -1,4 +1,4 @@
-package dev.roachkit.core.internal;
+package dev.roachkit.core.internal.jdbc;
 
 import java.lang.reflect.Proxy;
 import java.sql.Connection;

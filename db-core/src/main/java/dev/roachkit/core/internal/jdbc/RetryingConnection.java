@@ -1,10 +1,12 @@
-package dev.roachkit.core.internal;
+package dev.roachkit.core.internal.jdbc;
 
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.roachkit.core.AmbiguousCommitSQLException;
 import dev.roachkit.core.SqlStates;
 import dev.roachkit.core.TransactionRetrySQLException;
+import dev.roachkit.core.internal.Durations;
+import dev.roachkit.core.internal.retry.RetryContext;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;

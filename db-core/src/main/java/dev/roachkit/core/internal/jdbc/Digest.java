@@ -1,4 +1,4 @@
-package dev.roachkit.core.internal;
+package dev.roachkit.core.internal.jdbc;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;

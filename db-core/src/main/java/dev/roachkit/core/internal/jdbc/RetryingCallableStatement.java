@@ -1,4 +1,4 @@
-package dev.roachkit.core.internal;
+package dev.roachkit.core.internal.jdbc;
 
 import java.io.InputStream;
 import java.io.Reader;
