@@ -1,5 +1,6 @@
 package dev.roachkit.core.internal;
 
+import dev.roachkit.core.internal.jdbc.ConnectionSource;
 import dev.roachkit.core.internal.jdbc.RetryingConnection;
 import dev.roachkit.core.internal.retry.RetryContext;
 import dev.roachkit.core.internal.retry.RetryCounters;
@@ -28,6 +29,18 @@ public final class PooledDataSource implements DataSource {
     private final HikariDataSource hikari;
     private final Settings settings;
     private final RetryContext retry;
+    /** Replacement connections for the wrappers: from this pool; a dirty session is evicted, never lent again. */
+    private final ConnectionSource source = new ConnectionSource() {
+        @Override
+        public Connection open() throws SQLException {
+            return physical();
+        }
+
+        @Override
+        public void discard(Connection physical) {
+            hikari.evictConnection(physical); // closes it now, as it is still lent out
+        }
+    };
 
     /**
      * @param hikari the started pool; closed by {@link #close()}
@@ -54,7 +67,7 @@ public final class PooledDataSource implements DataSource {
     public RetryingConnection borrow() throws SQLException {
         Connection physical = physical();
         try {
-            return new RetryingConnection(physical, this::physical, retry);
+            return new RetryingConnection(physical, source, retry);
         } catch (SQLException e) {
             physical.close();
             throw e;

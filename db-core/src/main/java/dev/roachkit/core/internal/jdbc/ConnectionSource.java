@@ -14,4 +14,16 @@ public interface ConnectionSource {
      * @throws SQLException when none can be had
      */
     Connection open() throws SQLException;
+
+    /**
+     * Gives back a physical connection whose session the application changed in ways a pool
+     * cannot reset ({@code SET}, advisory locks, temporary tables): it must not be lent again.
+     * By default it is closed.
+     *
+     * @param physical a connection this source opened
+     * @throws SQLException when closing fails
+     */
+    default void discard(Connection physical) throws SQLException {
+        physical.close();
+    }
 }

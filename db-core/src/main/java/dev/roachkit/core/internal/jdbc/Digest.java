@@ -196,6 +196,14 @@ public final class Digest {
             tag(DECIMAL);
             word(d.scale());
             addBytes(d.unscaledValue().toByteArray());
+        } else if (v instanceof java.util.Date date) {
+            // Date, Time and Timestamp print without milliseconds or in the JVM's zone: digest the instant
+            tag(OTHER);
+            addString(v.getClass().getName());
+            word(date.getTime());
+            if (date instanceof java.sql.Timestamp ts) {
+                word(ts.getNanos());
+            }
         } else if (v instanceof byte[] bytes) {
             addBytes(bytes);
         } else if (v instanceof Array arr) {
@@ -214,6 +222,21 @@ public final class Digest {
             addString(v.getClass().getName());
             addString(v.toString());
         }
+    }
+
+    /**
+     * Adds a chain of warnings: each one's SQLSTATE, vendor code and message, then an end mark.
+     *
+     * @param d the digest
+     * @param w the first warning, or null for none
+     */
+    static void addWarnings(Digest d, java.sql.SQLWarning w) {
+        for (java.sql.SQLWarning x = w; x != null; x = x.getNextWarning()) {
+            d.addString(x.getSQLState());
+            d.addInt(x.getErrorCode());
+            d.addString(x.getMessage());
+        }
+        d.addMark(-1);
     }
 
     private static String arrayText(Object primitiveArray) {

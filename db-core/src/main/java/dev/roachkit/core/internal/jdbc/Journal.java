@@ -159,6 +159,12 @@ final class Journal {
         return slots;
     }
 
+    /** Forgets everything and gives its memory back: the transaction stopped being recorded. */
+    void release() {
+        clear();
+        events = new int[0];
+    }
+
     /** Forgets the transaction; keeps small arrays for the next one. */
     void clear() {
         if (events.length > KEEP_LIMIT) {

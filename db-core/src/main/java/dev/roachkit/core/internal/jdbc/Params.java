@@ -16,8 +16,12 @@ import java.util.Calendar;
 /**
  * The parameters set on a prepared statement, kept so they can be set again on another
  * physical statement: on a fresh connection after a lost one, or after a replay overwrote them.
- * Values that cannot be kept (streams, LOBs, SQLXML) are marked opaque; a transaction that uses
- * them is not replayed.
+ * Values are copied when they are set ({@code byte[]}, dates and timestamps, {@code PGobject},
+ * arrays, calendars), so a buffer the application reuses afterwards does not change what a
+ * replay sends. Values that cannot be kept (streams, LOBs, SQLXML) are opaque and objects of
+ * unknown, possibly mutable, classes are kept by reference: both make the parameters
+ * {@link #unsafe() unsafe}, and an execution with unsafe parameters is neither replayed nor
+ * re-run.
  *
  * <p>Not thread-safe; one per statement, snapshots are immutable copies.
  */
@@ -52,6 +56,7 @@ final class Params {
     private byte[] types;
     private Object[] values;
     private Object[] extras;
+    private boolean[] kept;
     private int count;
 
     /** Arrays grow on the first set: a statement that is never given parameters allocates none. */
@@ -63,6 +68,7 @@ final class Params {
         types = new byte[capacity];
         values = new Object[capacity];
         extras = new Object[capacity];
+        kept = new boolean[capacity];
     }
 
     /**
@@ -83,11 +89,89 @@ final class Params {
             types = Arrays.copyOf(types, n);
             values = Arrays.copyOf(values, n);
             extras = Arrays.copyOf(extras, n);
+            kept = Arrays.copyOf(kept, n);
         }
         types[i] = type;
-        values[i] = value;
-        extras[i] = extra;
+        Object v = copy(value);
+        values[i] = v == UNKNOWN ? value : v;
+        extras[i] = extra instanceof Calendar cal ? cal.clone() : extra;
+        kept[i] = type != OPAQUE && v != UNKNOWN;
         count = Math.max(count, i + 1);
+    }
+
+    /** Marks a value that could not be copied. */
+    private static final Object UNKNOWN = new Object();
+
+    /**
+     * @param v a parameter value
+     * @return an equal value the application cannot change any more (the same object when
+     *     immutable), or {@link #UNKNOWN} when it cannot tell
+     */
+    static Object copy(Object v) {
+        if (v == null || v instanceof String || v instanceof Number && isImmutableNumber(v) || v instanceof Boolean
+                || v instanceof Character || v instanceof java.util.UUID || v instanceof Enum<?>
+                || v instanceof java.net.URL || v instanceof java.sql.Array || v instanceof java.sql.RowId
+                || v.getClass().getPackageName().equals("java.time")) {
+            return v;
+        }
+        if (v instanceof byte[] b) {
+            return b.clone();
+        }
+        if (v instanceof java.util.Date d) {
+            return d.clone(); // Timestamp's nanoseconds included
+        }
+        if (v instanceof Calendar c) {
+            return c.clone();
+        }
+        if (v instanceof org.postgresql.util.PGobject o) {
+            try {
+                return o.clone();
+            } catch (CloneNotSupportedException e) {
+                return UNKNOWN;
+            }
+        }
+        if (v instanceof Object[] arr) {
+            Object[] c = arr.clone();
+            for (int i = 0; i < c.length; i++) {
+                c[i] = copy(c[i]);
+                if (c[i] == UNKNOWN) {
+                    return UNKNOWN;
+                }
+            }
+            return c;
+        }
+        if (v instanceof int[] x) {
+            return x.clone();
+        } else if (v instanceof long[] x) {
+            return x.clone();
+        } else if (v instanceof short[] x) {
+            return x.clone();
+        } else if (v instanceof double[] x) {
+            return x.clone();
+        } else if (v instanceof float[] x) {
+            return x.clone();
+        } else if (v instanceof boolean[] x) {
+            return x.clone();
+        } else if (v instanceof char[] x) {
+            return x.clone();
+        }
+        return UNKNOWN;
+    }
+
+    private static boolean isImmutableNumber(Object v) {
+        return v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
+                || v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal
+                || v instanceof java.math.BigInteger;
+    }
+
+    /** @return whether some parameter is a stream, a LOB or an object that could not be copied */
+    boolean unsafe() {
+        for (int i = 0; i < count; i++) {
+            if (types[i] != UNSET && !kept[i]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Forgets every parameter, as {@code clearParameters()} does. */
@@ -95,6 +179,7 @@ final class Params {
         Arrays.fill(types, 0, count, UNSET);
         Arrays.fill(values, 0, count, null);
         Arrays.fill(extras, 0, count, null);
+        Arrays.fill(kept, 0, count, false);
         count = 0;
     }
 
@@ -104,6 +189,7 @@ final class Params {
         System.arraycopy(types, 0, p.types, 0, count);
         System.arraycopy(values, 0, p.values, 0, count);
         System.arraycopy(extras, 0, p.extras, 0, count);
+        System.arraycopy(kept, 0, p.kept, 0, count);
         p.count = count;
         return p;
     }

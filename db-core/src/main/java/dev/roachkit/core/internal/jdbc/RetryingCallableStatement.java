@@ -47,6 +47,28 @@ public final class RetryingCallableStatement extends RetryingPreparedStatement i
         return false;
     }
 
+    /** A call on the physical statement that configures it (OUT parameters, named parameters). */
+    @FunctionalInterface
+    private interface Setting {
+        void applyTo(CallableStatement c) throws SQLException;
+    }
+
+    /** Registrations and named parameters, in order, for a fresh physical statement after a reconnect. */
+    private final java.util.List<Setting> settings = new java.util.ArrayList<>(2);
+
+    private void keep(Setting s) throws SQLException {
+        s.applyTo(callable());
+        settings.add(s);
+    }
+
+    @Override
+    void rebind(Connection fresh) throws SQLException {
+        super.rebind(fresh);
+        for (Setting s : settings) {
+            s.applyTo(callable());
+        }
+    }
+
     private CallableStatement callable() {
         return (CallableStatement) delegate;
     }
@@ -365,296 +387,296 @@ public final class RetryingCallableStatement extends RetryingPreparedStatement i
 
     @Override
     public void registerOutParameter(int parameterIndex, int x) throws SQLException {
-        callable().registerOutParameter(parameterIndex, x);
+        keep(c -> c.registerOutParameter(parameterIndex, x));
     }
 
     @Override
     public void registerOutParameter(int parameterIndex, int x, int y) throws SQLException {
-        callable().registerOutParameter(parameterIndex, x, y);
+        keep(c -> c.registerOutParameter(parameterIndex, x, y));
     }
 
     @Override
     public void registerOutParameter(int parameterIndex, int x, String y) throws SQLException {
-        callable().registerOutParameter(parameterIndex, x, y);
+        keep(c -> c.registerOutParameter(parameterIndex, x, y));
     }
 
     @Override
     public void registerOutParameter(int parameterIndex, SQLType sqlType) throws SQLException {
-        callable().registerOutParameter(parameterIndex, sqlType);
+        keep(c -> c.registerOutParameter(parameterIndex, sqlType));
     }
 
     @Override
     public void registerOutParameter(int parameterIndex, SQLType sqlType, int y) throws SQLException {
-        callable().registerOutParameter(parameterIndex, sqlType, y);
+        keep(c -> c.registerOutParameter(parameterIndex, sqlType, y));
     }
 
     @Override
     public void registerOutParameter(int parameterIndex, SQLType sqlType, String y) throws SQLException {
-        callable().registerOutParameter(parameterIndex, sqlType, y);
+        keep(c -> c.registerOutParameter(parameterIndex, sqlType, y));
     }
 
     @Override
     public void registerOutParameter(String parameterName, int x) throws SQLException {
-        callable().registerOutParameter(parameterName, x);
+        keep(c -> c.registerOutParameter(parameterName, x));
     }
 
     @Override
     public void registerOutParameter(String parameterName, int x, int y) throws SQLException {
-        callable().registerOutParameter(parameterName, x, y);
+        keep(c -> c.registerOutParameter(parameterName, x, y));
     }
 
     @Override
     public void registerOutParameter(String parameterName, int x, String y) throws SQLException {
-        callable().registerOutParameter(parameterName, x, y);
+        keep(c -> c.registerOutParameter(parameterName, x, y));
     }
 
     @Override
     public void registerOutParameter(String parameterName, SQLType sqlType) throws SQLException {
-        callable().registerOutParameter(parameterName, sqlType);
+        keep(c -> c.registerOutParameter(parameterName, sqlType));
     }
 
     @Override
     public void registerOutParameter(String parameterName, SQLType sqlType, int y) throws SQLException {
-        callable().registerOutParameter(parameterName, sqlType, y);
+        keep(c -> c.registerOutParameter(parameterName, sqlType, y));
     }
 
     @Override
     public void registerOutParameter(String parameterName, SQLType sqlType, String y) throws SQLException {
-        callable().registerOutParameter(parameterName, sqlType, y);
+        keep(c -> c.registerOutParameter(parameterName, sqlType, y));
     }
 
     @Override
     public void setAsciiStream(String parameterName, InputStream x) throws SQLException {
-        callable().setAsciiStream(parameterName, x);
+        keep(c -> c.setAsciiStream(parameterName, x));
     }
 
     @Override
     public void setAsciiStream(String parameterName, InputStream x, int y) throws SQLException {
-        callable().setAsciiStream(parameterName, x, y);
+        keep(c -> c.setAsciiStream(parameterName, x, y));
     }
 
     @Override
     public void setAsciiStream(String parameterName, InputStream x, long y) throws SQLException {
-        callable().setAsciiStream(parameterName, x, y);
+        keep(c -> c.setAsciiStream(parameterName, x, y));
     }
 
     @Override
     public void setBigDecimal(String parameterName, BigDecimal x) throws SQLException {
-        callable().setBigDecimal(parameterName, x);
+        keep(c -> c.setBigDecimal(parameterName, x));
     }
 
     @Override
     public void setBinaryStream(String parameterName, InputStream x) throws SQLException {
-        callable().setBinaryStream(parameterName, x);
+        keep(c -> c.setBinaryStream(parameterName, x));
     }
 
     @Override
     public void setBinaryStream(String parameterName, InputStream x, int y) throws SQLException {
-        callable().setBinaryStream(parameterName, x, y);
+        keep(c -> c.setBinaryStream(parameterName, x, y));
     }
 
     @Override
     public void setBinaryStream(String parameterName, InputStream x, long y) throws SQLException {
-        callable().setBinaryStream(parameterName, x, y);
+        keep(c -> c.setBinaryStream(parameterName, x, y));
     }
 
     @Override
     public void setBlob(String parameterName, InputStream x) throws SQLException {
-        callable().setBlob(parameterName, x);
+        keep(c -> c.setBlob(parameterName, x));
     }
 
     @Override
     public void setBlob(String parameterName, InputStream x, long y) throws SQLException {
-        callable().setBlob(parameterName, x, y);
+        keep(c -> c.setBlob(parameterName, x, y));
     }
 
     @Override
     public void setBlob(String parameterName, Blob x) throws SQLException {
-        callable().setBlob(parameterName, x);
+        keep(c -> c.setBlob(parameterName, x));
     }
 
     @Override
     public void setBoolean(String parameterName, boolean x) throws SQLException {
-        callable().setBoolean(parameterName, x);
+        keep(c -> c.setBoolean(parameterName, x));
     }
 
     @Override
     public void setByte(String parameterName, byte x) throws SQLException {
-        callable().setByte(parameterName, x);
+        keep(c -> c.setByte(parameterName, x));
     }
 
     @Override
     public void setBytes(String parameterName, byte[] x) throws SQLException {
-        callable().setBytes(parameterName, x);
+        keep(c -> c.setBytes(parameterName, x));
     }
 
     @Override
     public void setCharacterStream(String parameterName, Reader x) throws SQLException {
-        callable().setCharacterStream(parameterName, x);
+        keep(c -> c.setCharacterStream(parameterName, x));
     }
 
     @Override
     public void setCharacterStream(String parameterName, Reader x, int y) throws SQLException {
-        callable().setCharacterStream(parameterName, x, y);
+        keep(c -> c.setCharacterStream(parameterName, x, y));
     }
 
     @Override
     public void setCharacterStream(String parameterName, Reader x, long y) throws SQLException {
-        callable().setCharacterStream(parameterName, x, y);
+        keep(c -> c.setCharacterStream(parameterName, x, y));
     }
 
     @Override
     public void setClob(String parameterName, Reader x) throws SQLException {
-        callable().setClob(parameterName, x);
+        keep(c -> c.setClob(parameterName, x));
     }
 
     @Override
     public void setClob(String parameterName, Reader x, long y) throws SQLException {
-        callable().setClob(parameterName, x, y);
+        keep(c -> c.setClob(parameterName, x, y));
     }
 
     @Override
     public void setClob(String parameterName, Clob x) throws SQLException {
-        callable().setClob(parameterName, x);
+        keep(c -> c.setClob(parameterName, x));
     }
 
     @Override
     public void setDate(String parameterName, Date x) throws SQLException {
-        callable().setDate(parameterName, x);
+        keep(c -> c.setDate(parameterName, x));
     }
 
     @Override
     public void setDate(String parameterName, Date x, Calendar cal) throws SQLException {
-        callable().setDate(parameterName, x, cal);
+        keep(c -> c.setDate(parameterName, x, cal));
     }
 
     @Override
     public void setDouble(String parameterName, double x) throws SQLException {
-        callable().setDouble(parameterName, x);
+        keep(c -> c.setDouble(parameterName, x));
     }
 
     @Override
     public void setFloat(String parameterName, float x) throws SQLException {
-        callable().setFloat(parameterName, x);
+        keep(c -> c.setFloat(parameterName, x));
     }
 
     @Override
     public void setInt(String parameterName, int x) throws SQLException {
-        callable().setInt(parameterName, x);
+        keep(c -> c.setInt(parameterName, x));
     }
 
     @Override
     public void setLong(String parameterName, long x) throws SQLException {
-        callable().setLong(parameterName, x);
+        keep(c -> c.setLong(parameterName, x));
     }
 
     @Override
     public void setNCharacterStream(String parameterName, Reader x) throws SQLException {
-        callable().setNCharacterStream(parameterName, x);
+        keep(c -> c.setNCharacterStream(parameterName, x));
     }
 
     @Override
     public void setNCharacterStream(String parameterName, Reader x, long y) throws SQLException {
-        callable().setNCharacterStream(parameterName, x, y);
+        keep(c -> c.setNCharacterStream(parameterName, x, y));
     }
 
     @Override
     public void setNClob(String parameterName, Reader x) throws SQLException {
-        callable().setNClob(parameterName, x);
+        keep(c -> c.setNClob(parameterName, x));
     }
 
     @Override
     public void setNClob(String parameterName, Reader x, long y) throws SQLException {
-        callable().setNClob(parameterName, x, y);
+        keep(c -> c.setNClob(parameterName, x, y));
     }
 
     @Override
     public void setNClob(String parameterName, NClob x) throws SQLException {
-        callable().setNClob(parameterName, x);
+        keep(c -> c.setNClob(parameterName, x));
     }
 
     @Override
     public void setNString(String parameterName, String x) throws SQLException {
-        callable().setNString(parameterName, x);
+        keep(c -> c.setNString(parameterName, x));
     }
 
     @Override
     public void setNull(String parameterName, int x) throws SQLException {
-        callable().setNull(parameterName, x);
+        keep(c -> c.setNull(parameterName, x));
     }
 
     @Override
     public void setNull(String parameterName, int x, String y) throws SQLException {
-        callable().setNull(parameterName, x, y);
+        keep(c -> c.setNull(parameterName, x, y));
     }
 
     @Override
     public void setObject(String parameterName, Object x) throws SQLException {
-        callable().setObject(parameterName, x);
+        keep(c -> c.setObject(parameterName, x));
     }
 
     @Override
     public void setObject(String parameterName, Object x, int y) throws SQLException {
-        callable().setObject(parameterName, x, y);
+        keep(c -> c.setObject(parameterName, x, y));
     }
 
     @Override
     public void setObject(String parameterName, Object x, int y, int z) throws SQLException {
-        callable().setObject(parameterName, x, y, z);
+        keep(c -> c.setObject(parameterName, x, y, z));
     }
 
     @Override
     public void setObject(String parameterName, Object x, SQLType sqlType) throws SQLException {
-        callable().setObject(parameterName, x, sqlType);
+        keep(c -> c.setObject(parameterName, x, sqlType));
     }
 
     @Override
     public void setObject(String parameterName, Object x, SQLType sqlType, int z) throws SQLException {
-        callable().setObject(parameterName, x, sqlType, z);
+        keep(c -> c.setObject(parameterName, x, sqlType, z));
     }
 
     @Override
     public void setRowId(String parameterName, RowId x) throws SQLException {
-        callable().setRowId(parameterName, x);
+        keep(c -> c.setRowId(parameterName, x));
     }
 
     @Override
     public void setSQLXML(String parameterName, SQLXML x) throws SQLException {
-        callable().setSQLXML(parameterName, x);
+        keep(c -> c.setSQLXML(parameterName, x));
     }
 
     @Override
     public void setShort(String parameterName, short x) throws SQLException {
-        callable().setShort(parameterName, x);
+        keep(c -> c.setShort(parameterName, x));
     }
 
     @Override
     public void setString(String parameterName, String x) throws SQLException {
-        callable().setString(parameterName, x);
+        keep(c -> c.setString(parameterName, x));
     }
 
     @Override
     public void setTime(String parameterName, Time x) throws SQLException {
-        callable().setTime(parameterName, x);
+        keep(c -> c.setTime(parameterName, x));
     }
 
     @Override
     public void setTime(String parameterName, Time x, Calendar cal) throws SQLException {
-        callable().setTime(parameterName, x, cal);
+        keep(c -> c.setTime(parameterName, x, cal));
     }
 
     @Override
     public void setTimestamp(String parameterName, Timestamp x) throws SQLException {
-        callable().setTimestamp(parameterName, x);
+        keep(c -> c.setTimestamp(parameterName, x));
     }
 
     @Override
     public void setTimestamp(String parameterName, Timestamp x, Calendar cal) throws SQLException {
-        callable().setTimestamp(parameterName, x, cal);
+        keep(c -> c.setTimestamp(parameterName, x, cal));
     }
 
     @Override
     public void setURL(String parameterName, URL x) throws SQLException {
-        callable().setURL(parameterName, x);
+        keep(c -> c.setURL(parameterName, x));
     }
 }

@@ -36,39 +36,75 @@ import java.util.concurrent.Executor;
  * the application saw, and re-runs the call that failed. The application's Connection,
  * Statement and ResultSet objects stay valid: only their delegates change.
  *
+ * <h2>State machine</h2>
+ * Every call goes through one set of transitions, kept in this class (the statement and
+ * result-set wrappers only ask: {@link #beforeExecute}, {@link #recover}, {@link #notReplayable}).
+ * <pre>
+ *  transaction  IDLE ──work with autoCommit off──▶ ACTIVE ──commit()/rollback()/setAutoCommit(true)──▶ IDLE
+ *                                                   │  ▲
+ *                          gave up (divergence,     │  │ rollback()
+ *                          exhausted, unreplayable) ▼  │
+ *                                                  FAILED  (every statement and commit(): 25P02)
+ *
+ *  journal      recording ──savepoint, stream, escape hatch, SQL-text COMMIT, error seen,
+ *               (ACTIVE)     journal past db_journal_max_bytes──▶ unreplayable (memory released)
+ *
+ *  link         healthy ──connection failure──▶ lost ──reconnect: full session restored──▶ healthy
+ *                                                 └──session pinned──▶ dead (08003 on every call)
+ * </pre>
+ * <ul>
+ * <li>IDLE: no transaction. With auto-commit on, a statement that failed with a restart and
+ *     certainly had no effect (one statement, not {@code CALL}/{@code DO}, no transaction control,
+ *     no stream parameter; a batch is resubmitted whole) runs again. A lost link is replaced
+ *     before the next call.</li>
+ * <li>ACTIVE and recording: a restart, or a lost link, rolls back (or reconnects), backs off
+ *     and replays; the digest must be equal, any other error in the replay is a divergence.
+ *     Give-up moves to FAILED.</li>
+ * <li>ACTIVE and unreplayable: a restart or a lost link gives up at once.</li>
+ * <li>FAILED: like pgjdbc after an error, nothing runs until {@code rollback()}; nothing of the
+ *     transaction was committed.</li>
+ * <li>A commit that fails with a restart is replayed and committed once; one whose outcome is
+ *     unknown raises {@link AmbiguousCommitSQLException} and is never replayed; either way the
+ *     transaction is over.</li>
+ * <li>Replacing the physical connection restores the whole logical session first
+ *     ({@link SessionState}); a session that holds state no fresh connection can get back
+ *     (advisory locks, temporary tables, {@code LISTEN}, the physical connection taken through
+ *     {@code unwrap}, ...) is <em>pinned</em>: losing it is an error, never a silent reconnect.</li>
+ * </ul>
+ *
  * <p>Inside a Failsafe-wrapped block ({@link #setManaged(boolean) managed}) nothing is recorded
- * and nothing replayed: the block is the one retry layer. A commit whose outcome is unknown
- * raises {@link AmbiguousCommitSQLException} and is never replayed.
+ * and nothing replayed: the block is the one retry layer.
  *
  * <p>Not thread-safe, like any JDBC connection.
  */
 public final class RetryingConnection implements Connection {
+    /** Where the logical transaction is. */
+    private enum Tx { IDLE, ACTIVE, FAILED }
+
     private final ConnectionSource source;
     private final RetryContext ctx;
     private Connection delegate;
     private boolean closed;
-    private boolean delegateBroken;
+    /** Why the logical connection is unusable after losing a pinned session, or null. */
+    private String dead;
+    /** The physical connection failed; it is replaced before the next use. */
+    private boolean lost;
 
-    // Session state, re-applied to a fresh physical connection.
-    private boolean autoCommit;
-    private Integer isolation;
-    private Boolean readOnly;
-    private String schema;
-    private String catalog;
-    private Integer holdability;
-    private Executor timeoutExecutor;
-    private int networkTimeout = -1;
-    private Map<String, Class<?>> typeMap;
-    private final List<String> sessionStatements = new ArrayList<>(0);
-    // Sized for the common case: a handful of statements per borrowed connection.
+    private final SessionState session;
 
-    // The transaction.
+    private Tx tx = Tx.IDLE;
+    /** ACTIVE: why the transaction cannot be replayed, or null while it is recorded. */
+    private String unreplayable;
+    /** FAILED: what gave up. */
+    private String failure;
+    /** Counts transactions, so nothing of one leaks into the next. */
+    private int epoch;
     private boolean managed;
-    private boolean inTransaction;
+    private boolean recovering;
     /** Created on the first recorded transaction: most borrowed connections never record one. */
     private Journal journal;
-    private String notReplayable;
-    private boolean recovering;
+    /** Where observations go when nothing is recorded. */
+    private final Digest scratch = new Digest();
     private final List<RetryingStatement> statements = new ArrayList<>(4);
     private final List<RetryingResultSet> resultSets = new ArrayList<>(0);
 
@@ -82,7 +118,7 @@ public final class RetryingConnection implements Connection {
         this.delegate = delegate;
         this.source = source;
         this.ctx = ctx;
-        this.autoCommit = delegate.getAutoCommit();
+        this.session = new SessionState(delegate.getAutoCommit());
     }
 
     // ---- roachkit API used by Failsafe blocks and tests ----
@@ -102,14 +138,101 @@ public final class RetryingConnection implements Connection {
         return journal == null ? 0 : journal.bytes();
     }
 
+    /** @return whether the physical connection carries session state that must not go back to a pool */
+    public boolean sessionDirty() {
+        return session.dirty();
+    }
+
+    // ---- transitions (the only place the state changes) ----
+
+    /** IDLE to ACTIVE, when the application starts work with auto-commit off. */
+    private void begin() {
+        tx = Tx.ACTIVE;
+        epoch++;
+        unreplayable = ctx.settings.transparentRetries() ? null
+                : "transparent retries are off (db_transparent_retries = false)";
+    }
+
+    /** ACTIVE: the journal stops; its memory and the result sets' slots are released. */
+    private void stopRecording(String reason) {
+        if (unreplayable == null) {
+            unreplayable = reason;
+        }
+        if (journal != null) {
+            journal.release();
+        }
+        detachResultSets();
+    }
+
+    /** ACTIVE to FAILED: rolls back what the server still holds; the application must call rollback(). */
+    private void giveUp(String why) {
+        rollbackQuietly();
+        endRecording();
+        tx = Tx.FAILED;
+        failure = why;
+    }
+
+    /** ACTIVE or FAILED to IDLE. */
+    private void end(boolean committed) {
+        if (committed) {
+            session.commit();
+        } else {
+            session.rollback();
+        }
+        endRecording();
+        tx = Tx.IDLE;
+        failure = null;
+    }
+
+    private void endRecording() {
+        unreplayable = null;
+        if (journal != null) {
+            journal.clear();
+        }
+        detachResultSets();
+    }
+
+    private void detachResultSets() {
+        if (!resultSets.isEmpty()) {
+            for (RetryingResultSet rs : resultSets) {
+                rs.detach();
+            }
+            resultSets.clear();
+        }
+    }
+
+    /** The link failed: remember it; it is replaced (or reported) before the next use. */
+    private void markIfBroken(SQLException e) {
+        if (lost) {
+            return;
+        }
+        if (SqlStates.isConnectionFailure(e)) {
+            lost = true;
+            return;
+        }
+        try {
+            if (delegate.isClosed()) {
+                lost = true;
+            }
+        } catch (SQLException ignored) {
+            lost = true;
+        }
+    }
+
     // ---- used by the statement and result-set wrappers ----
 
     RetryContext context() {
         return ctx;
     }
 
+    /** @return whether executions and observations are recorded now */
     boolean recording() {
-        return inTransaction && notReplayable == null && !managed;
+        return tx == Tx.ACTIVE && unreplayable == null && !managed;
+    }
+
+    /** @return the transaction's number, for result sets to check they still belong to it */
+    int epoch() {
+        return epoch;
     }
 
     Journal journal() {
@@ -119,34 +242,84 @@ public final class RetryingConnection implements Connection {
         return journal;
     }
 
-    /** Called before every execution: reconnects a broken autocommit connection, and starts the transaction. */
-    void beforeExecute() throws SQLException {
-        checkOpen();
-        if (delegateBroken && !inTransaction) {
+    /** @return a digest that is thrown away, for observations made while nothing is recorded */
+    Digest scratch() {
+        return scratch;
+    }
+
+    /**
+     * Called before every execution: refuses work in a failed transaction, replaces a lost
+     * connection outside a transaction, starts the transaction, and applies what the SQL text
+     * does to replayability and the session.
+     *
+     * @param text the classified SQL, {@link SqlText#PLAIN} when there is none
+     * @throws SQLException 08003 when closed or dead, 25P02 when FAILED, or the reconnect's failure
+     */
+    void beforeExecute(SqlText text) throws SQLException {
+        checkUsable();
+        if (lost && tx == Tx.IDLE) {
             reconnect();
         }
-        if (!autoCommit && !inTransaction) {
-            inTransaction = true;
-            if (!ctx.settings.transparentRetries()) {
-                notReplayable = "transparent retries are off (db_transparent_retries = false)";
+        if (!session.autoCommit && tx == Tx.IDLE) {
+            begin();
+        }
+        if (text.special()) {
+            if (text.has(SqlText.PINS_SESSION)) {
+                session.pin(text.pinReason());
+            }
+            if (tx == Tx.ACTIVE) {
+                if (text.has(SqlText.TX_CONTROL)) {
+                    stopRecording("it controls the transaction with SQL text (BEGIN, COMMIT, ROLLBACK, ...);"
+                            + " use commit() and rollback()");
+                } else if (text.has(SqlText.SAVEPOINT)) {
+                    stopRecording("it uses savepoints");
+                } else if (text.has(SqlText.LARGE_OBJECT)) {
+                    stopRecording("it uses large objects or COPY");
+                }
+            } else if (text.has(SqlText.TX_CONTROL)) {
+                // BEGIN in auto-commit mode opens a transaction the proxy does not see: never re-run or reconnect
+                session.pin("it controls transactions with SQL text in auto-commit mode");
             }
         }
     }
 
-    /** A setting from the application that the journal cannot reproduce; the transaction stays unreplayable. */
-    void notReplayable(String reason) {
-        if (inTransaction && notReplayable == null) {
-            notReplayable = reason;
-            if (journal != null) {
-                journal.clear();
-            }
+    /** Called after a successful execution: session changes made by SQL become part of the session. */
+    void afterExecute(SqlText text, String sql) {
+        if (text.has(SqlText.SESSION_SET)) {
+            session.sql(sql, tx != Tx.IDLE);
         }
+    }
+
+    /**
+     * Something the journal cannot reproduce: the transaction (started now if auto-commit is off)
+     * stays unreplayable.
+     *
+     * @param reason what the application did, for the message a restart then raises
+     */
+    void notReplayable(String reason) {
+        if (!session.autoCommit && tx == Tx.IDLE) {
+            begin();
+        }
+        if (tx == Tx.ACTIVE) {
+            stopRecording(reason);
+        }
+    }
+
+    /**
+     * The application reached past the proxy (the physical connection, a vendor interface): the
+     * transaction stops being replayable and the session is pinned.
+     *
+     * @param what what it used
+     */
+    void escaped(String what) {
+        session.pin("the application used " + what);
+        notReplayable("it used " + what + ", whose work roachkit cannot see");
     }
 
     /** Checks the journal's size after it grew. */
     void checkJournalBound() {
         if (journal != null && journal.bytes() > ctx.settings.journalMaxBytes()) {
-            notReplayable("its journal grew past db_journal_max_bytes = " + ctx.settings.journalMaxBytes() + " bytes");
+            stopRecording("its journal grew past db_journal_max_bytes = " + ctx.settings.journalMaxBytes() + " bytes");
         }
     }
 
@@ -166,31 +339,26 @@ public final class RetryingConnection implements Connection {
         resultSets.remove(rs);
     }
 
-    void rememberSessionStatement(String sql) {
-        if (!inTransaction && sessionStatements.size() < 64) {
-            sessionStatements.add(sql);
-        }
-    }
-
     /**
      * Handles a failure of a call on this connection or one of its statements and result sets:
      * re-executes an autocommit statement after a restart, replays a transaction after a restart
      * or a lost connection, or rethrows.
      *
      * @param e the failure
+     * @param rerunnable whether the call, in auto-commit mode, certainly had no effect when it failed with a restart
      * @param retry the call to run again once the connection is back where the application left it
      * @return what the retried call returns
      * @throws SQLException the failure itself when it is not recoverable here, or
      *     {@link TransactionRetrySQLException} when recovery was tried and failed
      */
-    <T> T recover(SQLException e, SqlCall<T> retry) throws SQLException {
+    <T> T recover(SQLException e, boolean rerunnable, SqlCall<T> retry) throws SQLException {
         markIfBroken(e);
         if (recovering) {
             throw e;
         }
         boolean restart = SqlStates.isRestart(e);
-        if (!inTransaction) {
-            if (!restart || managed) {
+        if (tx == Tx.IDLE) {
+            if (!restart || managed || !rerunnable || session.pinned() != null || lost) {
                 throw e;
             }
             // An autocommit statement that was restarted was rolled back whole: run it again.
@@ -198,19 +366,47 @@ public final class RetryingConnection implements Connection {
             ctx.counters.autocommitRetries.increment();
             return withRetries(e, retry, false);
         }
-        if (managed || (!restart && !delegateBroken)) {
+        if (tx == Tx.FAILED) {
             throw e;
         }
+        if (managed) {
+            throw e;
+        }
+        if (!restart && !lost) {
+            // The application sees this error: a replay could not show it the same again.
+            stopRecording("it saw an error (SQLSTATE " + SqlStates.first(e).orElse("none") + ")");
+            return rethrow(e);
+        }
         ctx.counters.restart(SqlStates.first(e).orElse(null));
-        if (notReplayable != null) {
+        if (lost && session.pinned() != null) {
+            throw loseSession(e);
+        }
+        if (unreplayable != null) {
             ctx.counters.nonTransparentRestarts.increment();
             String why = "Transaction restarted (SQLSTATE " + SqlStates.first(e).orElse("?")
-                    + ") and roachkit could not replay it because " + notReplayable
-                    + "; run it again, or use db.transaction(...) which re-runs the whole block";
-            abandonTransaction();
+                    + ") and roachkit could not replay it because " + unreplayable
+                    + "; call rollback() and run it again, or use db.transaction(...) which re-runs the whole block";
+            giveUp(why);
             throw new TransactionRetrySQLException(why, 1, Duration.ZERO, e);
         }
         return withRetries(e, retry, true);
+    }
+
+    private static <T> T rethrow(SQLException e) throws SQLException {
+        throw e;
+    }
+
+    /** The link is gone and the session cannot be rebuilt: the logical connection dies, as pgjdbc's would. */
+    private SQLException loseSession(SQLException e) {
+        String why = "The connection was lost and roachkit cannot replace it, because " + session.pinned()
+                + " (state a new connection would not have)";
+        if (tx == Tx.ACTIVE) {
+            why += "; the transaction was rolled back";
+        }
+        endRecording();
+        tx = Tx.IDLE;
+        dead = why;
+        return new SQLException(why, "08006", e);
     }
 
     private <T> T withRetries(SQLException first, SqlCall<T> retry, boolean replay) throws SQLException {
@@ -223,12 +419,22 @@ public final class RetryingConnection implements Connection {
                     throw first; // the failed call was attempt 1: let the policy back off before attempt 2
                 }
                 attempts[0]++;
-                try {
-                    if (replay) {
-                        ctx.counters.replays.increment();
+                if (replay) {
+                    ctx.counters.replays.increment();
+                    try {
                         resetForReplay();
                         replay();
+                    } catch (SQLException x) {
+                        markIfBroken(x);
+                        if (x instanceof TransactionRetrySQLException || !RetryContext.worthReplaying(x)) {
+                            throw x instanceof TransactionRetrySQLException ? x
+                                    : divergence("the replay failed (" + x.getMessage() + ")", x);
+                        }
+                        ctx.counters.restart(SqlStates.first(x).orElse(null));
+                        throw x;
                     }
+                }
+                try {
                     T result = retry.call();
                     if (replay) {
                         ctx.counters.replaysSucceeded.increment();
@@ -238,6 +444,9 @@ public final class RetryingConnection implements Connection {
                     markIfBroken(x);
                     if (RetryContext.worthReplaying(x)) {
                         ctx.counters.restart(SqlStates.first(x).orElse(null));
+                    } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
+                        // The replay matched; the call itself now fails: the application sees that error.
+                        stopRecording("it saw an error (SQLSTATE " + SqlStates.first(x).orElse("none") + ")");
                     }
                     throw x;
                 }
@@ -249,13 +458,14 @@ public final class RetryingConnection implements Connection {
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             if (cause instanceof SQLException sql && RetryContext.worthReplaying(sql)) {
-                if (replay) {
-                    abandonTransaction();
-                }
-                throw new TransactionRetrySQLException("Gave up after " + attempts[0] + " attempts in "
+                String why = "Gave up after " + attempts[0] + " attempts in "
                         + elapsed.toMillis() + " ms (db_retry_max_attempts = " + ctx.settings.retryMaxAttempts()
                         + ", db_retry_max_duration = " + Durations.human(ctx.settings.retryMaxDuration())
-                        + "); last error: " + sql.getMessage(), attempts[0], elapsed, sql);
+                        + "); last error: " + sql.getMessage();
+                if (replay) {
+                    giveUp(why);
+                }
+                throw new TransactionRetrySQLException(why, attempts[0], elapsed, sql);
             }
             if (cause instanceof SQLException sql) {
                 throw sql;
@@ -268,23 +478,28 @@ public final class RetryingConnection implements Connection {
 
     /** Gets the connection back to the start of the transaction: a rollback, or a fresh connection. */
     private void resetForReplay() throws SQLException {
-        if (!delegateBroken) {
+        if (!lost) {
             try {
                 delegate.rollback();
                 return;
             } catch (SQLException e) {
                 markIfBroken(e);
-                if (!delegateBroken) {
+                if (!lost) {
                     throw e;
                 }
             }
         }
+        if (session.pinned() != null) {
+            throw loseSession(new SQLException("connection lost during a replay", "08006"));
+        }
         reconnect();
-        delegate.setAutoCommit(false);
     }
 
     /** Replaces a broken physical connection with a fresh one carrying the same session state. */
     private void reconnect() throws SQLException {
+        if (session.pinned() != null) {
+            throw loseSession(new SQLException("connection lost", "08006"));
+        }
         Connection old = delegate;
         try {
             old.close(); // the pool sees it broke and evicts it
@@ -293,34 +508,7 @@ public final class RetryingConnection implements Connection {
         }
         Connection fresh = source.open();
         try {
-            if (isolation != null) {
-                fresh.setTransactionIsolation(isolation);
-            }
-            if (readOnly != null) {
-                fresh.setReadOnly(readOnly);
-            }
-            if (catalog != null) {
-                fresh.setCatalog(catalog);
-            }
-            if (schema != null) {
-                fresh.setSchema(schema);
-            }
-            if (holdability != null) {
-                fresh.setHoldability(holdability);
-            }
-            if (typeMap != null) {
-                fresh.setTypeMap(typeMap);
-            }
-            if (networkTimeout >= 0) {
-                fresh.setNetworkTimeout(timeoutExecutor, networkTimeout);
-            }
-            if (!sessionStatements.isEmpty()) {
-                try (Statement st = fresh.createStatement()) {
-                    for (String sql : sessionStatements) {
-                        st.execute(sql);
-                    }
-                }
-            }
+            session.restoreOn(fresh);
             for (RetryingStatement s : statements) {
                 s.rebind(fresh);
             }
@@ -333,7 +521,7 @@ public final class RetryingConnection implements Connection {
             throw e;
         }
         delegate = fresh;
-        delegateBroken = false;
+        lost = false;
     }
 
     /** Runs the journal again and checks the digest; hands the fresh result sets to the application's wrappers. */
@@ -351,24 +539,29 @@ public final class RetryingConnection implements Connection {
                         continue; // the companion of an observation with an object argument
                     }
                     Journal.Execution x = j.execution(j.arg(k));
-                    java.sql.ResultSet rs = x.statement.replay(x, d, temporary);
+                    java.sql.ResultSet rs = x.statement == null ? replayOnConnection(x, d)
+                            : x.statement.replay(x, d, temporary);
                     if (x.slot >= 0) {
                         sets[x.slot] = rs;
                     }
                 } else {
                     Object ref = RetryingResultSet.takesRef(op) ? j.ref(j.arg(k + 1)) : null;
-                    java.sql.ResultSet rs = sets[j.slot(k)];
+                    int slot = j.slot(k);
+                    java.sql.ResultSet rs = slot < sets.length ? sets[slot] : null;
                     if (rs == null) {
-                        throw divergence("a result set the application read is gone in the replay");
+                        throw divergence("a result set the application read is gone in the replay", null);
                     }
                     RetryingResultSet.replay(rs, op, j.arg(k), ref, d);
                 }
             }
             if (!d.sameAs(j.digest())) {
-                throw divergence("the replay read different data than the application had seen");
+                throw divergence("the replay read different data than the application had seen", null);
             }
             for (RetryingResultSet r : resultSets) {
-                r.swap(sets[r.slot()]);
+                int slot = r.slot();
+                if (slot >= 0 && slot < sets.length) {
+                    r.swap(sets[slot]);
+                }
             }
             for (RetryingStatement s : statements) {
                 s.afterReplay();
@@ -384,51 +577,44 @@ public final class RetryingConnection implements Connection {
         }
     }
 
-    private TransactionRetrySQLException divergence(String what) {
-        ctx.counters.divergences.increment();
-        abandonTransaction();
-        return new TransactionRetrySQLException("Transaction restarted and could not be replayed: " + what
-                + ". Nothing was committed; run the transaction again (db.transaction(...) does that for you)",
-                1, Duration.ZERO, null);
+    // Connection-level events in the journal.
+    static final int SET_SCHEMA = 100;
+    static final int SET_CLIENT_INFO = 101;
+    static final int WARNINGS = 102;
+
+    private java.sql.ResultSet replayOnConnection(Journal.Execution x, Digest d) throws SQLException {
+        switch (x.kind) {
+            case SET_SCHEMA -> delegate.setSchema(x.sql);
+            case SET_CLIENT_INFO -> delegate.setClientInfo((String) x.arg, x.sql);
+            case WARNINGS -> Digest.addWarnings(d, delegate.getWarnings());
+            default -> throw new IllegalStateException("unknown connection event " + x.kind);
+        }
+        return null;
     }
 
-    /** Rolls back and forgets the transaction after a failed recovery; the application sees 40001. */
-    private void abandonTransaction() {
+    private void recordOnConnection(int kind, String value, Object arg) {
+        if (recording()) {
+            journal().execution(null, kind, value, arg, null, null, false);
+            checkJournalBound();
+        }
+    }
+
+    private TransactionRetrySQLException divergence(String what, SQLException cause) {
+        ctx.counters.divergences.increment();
+        String why = "Transaction restarted and could not be replayed: " + what
+                + ". Nothing was committed; call rollback() and run the transaction again"
+                + " (db.transaction(...) does that for you)";
+        giveUp(why);
+        return new TransactionRetrySQLException(why, 1, Duration.ZERO, cause);
+    }
+
+    private void rollbackQuietly() {
         try {
-            if (!delegateBroken) {
+            if (!lost) {
                 delegate.rollback();
             }
         } catch (SQLException e) {
             markIfBroken(e);
-        }
-        endTransaction();
-    }
-
-    private void endTransaction() {
-        inTransaction = false;
-        notReplayable = null;
-        if (journal != null) {
-            journal.clear();
-        }
-        if (!resultSets.isEmpty()) {
-            for (RetryingResultSet rs : resultSets) {
-                rs.detach();
-            }
-            resultSets.clear();
-        }
-    }
-
-    private void markIfBroken(SQLException e) {
-        if (SqlStates.isConnectionFailure(e)) {
-            delegateBroken = true;
-            return;
-        }
-        try {
-            if (delegate.isClosed()) {
-                delegateBroken = true;
-            }
-        } catch (SQLException ignored) {
-            delegateBroken = true;
         }
     }
 
@@ -436,6 +622,22 @@ public final class RetryingConnection implements Connection {
         if (closed) {
             throw new SQLException("This connection was closed", "08003");
         }
+        if (dead != null) {
+            throw new SQLException(dead, "08003");
+        }
+    }
+
+    /** Open, and not in a transaction roachkit gave up on. */
+    private void checkUsable() throws SQLException {
+        checkOpen();
+        if (tx == Tx.FAILED) {
+            throw failed();
+        }
+    }
+
+    private SQLException failed() {
+        return new SQLException("current transaction is aborted: " + failure + " Call rollback() before anything"
+                + " else; nothing of the transaction was committed", "25P02");
     }
 
     // ---- transaction control ----
@@ -443,40 +645,42 @@ public final class RetryingConnection implements Connection {
     @Override
     public void commit() throws SQLException {
         checkOpen();
-        if (!inTransaction) {
-            delegate.commit();
-            return;
+        switch (tx) {
+            case FAILED -> throw failed();
+            case IDLE -> {
+                if (lost) {
+                    reconnect();
+                }
+                delegate.commit();
+            }
+            default -> finishTransaction(true);
         }
-        finishTransaction(true);
     }
 
-    /** COMMIT, replaying on a restart; unknown outcome becomes AmbiguousCommitSQLException. */
+    /**
+     * COMMIT (or the commit of {@code setAutoCommit(true)}), replaying on a restart; an unknown
+     * outcome becomes AmbiguousCommitSQLException. However it ends, the transaction is over.
+     */
     private void finishTransaction(boolean commit) throws SQLException {
+        if (lost) {
+            // The link died before COMMIT was sent: nothing was committed, so replay and commit once.
+            recoverCommit(new SQLException("connection lost before COMMIT", "08006"), commit);
+            return;
+        }
         try {
             if (commit) {
                 delegate.commit();
             } else {
                 delegate.setAutoCommit(true);
             }
-            endTransaction();
         } catch (SQLException e) {
-            if (SqlStates.isRestart(e) && !SqlStates.isAmbiguous(e)) {
-                // The transaction was aborted, not committed: safe to replay and commit again.
-                try {
-                    recover(e, () -> {
-                        commitOnce(commit);
-                        return null;
-                    });
-                    endTransaction();
-                    return;
-                } catch (SQLException x) {
-                    endTransaction();
-                    throw x;
-                }
-            }
             markIfBroken(e);
-            endTransaction();
-            if (SqlStates.isAmbiguous(e) || SqlStates.isConnectionFailure(e) || delegateBroken) {
+            if (SqlStates.isRestart(e) && !SqlStates.isAmbiguous(e)) {
+                recoverCommit(e, commit); // aborted, not committed: safe to replay
+                return;
+            }
+            abandonAfterCommitFailure();
+            if (SqlStates.isAmbiguous(e) || SqlStates.isConnectionFailure(e) || lost) {
                 ctx.counters.ambiguousCommits.increment();
                 throw new AmbiguousCommitSQLException("The outcome of COMMIT is unknown (" + e.getMessage()
                         + "): the transaction may or may not have been applied. roachkit does not replay it;"
@@ -484,6 +688,37 @@ public final class RetryingConnection implements Connection {
             }
             throw e;
         }
+        end(true);
+    }
+
+    private void recoverCommit(SQLException e, boolean commit) throws SQLException {
+        try {
+            recover(e, false, () -> {
+                commitOnce(commit);
+                return null;
+            });
+        } catch (SQLException x) {
+            if (tx != Tx.IDLE) {
+                abandonAfterCommitFailure();
+            }
+            throw x;
+        }
+        end(true);
+    }
+
+    /** After a failed commit: nothing more of it stays on the server, and the physical auto-commit mode is ours again. */
+    private void abandonAfterCommitFailure() {
+        rollbackQuietly();
+        if (!lost) {
+            try {
+                if (delegate.getAutoCommit() != session.autoCommit) {
+                    delegate.setAutoCommit(session.autoCommit);
+                }
+            } catch (SQLException e) {
+                markIfBroken(e);
+            }
+        }
+        end(false);
     }
 
     /** One more commit after a replay; a lost connection now is ambiguous, never replayed again. */
@@ -509,57 +744,76 @@ public final class RetryingConnection implements Connection {
     public void rollback() throws SQLException {
         checkOpen();
         try {
-            delegate.rollback();
+            if (lost) {
+                if (tx == Tx.IDLE) {
+                    reconnect();
+                    delegate.rollback();
+                }
+                // else: the connection is gone and with it the transaction: rolled back all the same
+            } else {
+                delegate.rollback();
+            }
         } catch (SQLException e) {
             markIfBroken(e);
-            if (!delegateBroken) {
+            if (!lost) {
                 throw e;
             }
-            // The connection is gone and with it the transaction: rolled back all the same.
         } finally {
-            endTransaction();
+            if (tx != Tx.IDLE) {
+                end(false);
+            }
         }
     }
 
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
         checkOpen();
-        if (autoCommit == this.autoCommit) {
+        if (autoCommit == session.autoCommit) {
             return;
         }
-        if (autoCommit && inTransaction) {
+        if (tx == Tx.FAILED) {
+            throw failed();
+        }
+        if (autoCommit && tx == Tx.ACTIVE) {
             finishTransaction(false);
         } else {
+            if (lost) {
+                reconnect();
+            }
             delegate.setAutoCommit(autoCommit);
         }
-        this.autoCommit = autoCommit;
+        session.autoCommit = autoCommit;
     }
 
     @Override
     public boolean getAutoCommit() throws SQLException {
         checkOpen();
-        return autoCommit;
+        return session.autoCommit;
     }
 
     @Override
     public Savepoint setSavepoint() throws SQLException {
+        checkUsable();
         notReplayable("it uses savepoints");
         return delegate.setSavepoint();
     }
 
     @Override
     public Savepoint setSavepoint(String name) throws SQLException {
+        checkUsable();
         notReplayable("it uses savepoints");
         return delegate.setSavepoint(name);
     }
 
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
+        checkUsable();
         delegate.rollback(savepoint);
     }
 
     @Override
     public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+        checkUsable();
         delegate.releaseSavepoint(savepoint);
     }
 
@@ -577,7 +831,7 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
-        checkOpen();
+        beforeExecuteLight();
         RetryingStatement st = new RetryingStatement(this, null, StatementShape.of(type, concurrency, holdability));
         register(st);
         return st;
@@ -625,8 +879,12 @@ public final class RetryingConnection implements Connection {
     /** Preparing needs a live connection but does not start a transaction. */
     private void beforeExecuteLight() throws SQLException {
         checkOpen();
-        if (delegateBroken && !inTransaction) {
-            reconnect();
+        if (lost) {
+            if (tx == Tx.ACTIVE) {
+                recover(new SQLException("connection lost", "08006"), false, () -> null);
+            } else {
+                reconnect();
+            }
         }
     }
 
@@ -661,9 +919,10 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
-        checkOpen();
+        checkUsable();
+        beforeExecuteLight();
         delegate.setTransactionIsolation(level);
-        isolation = level;
+        session.isolation = level;
     }
 
     @Override
@@ -674,9 +933,10 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public void setReadOnly(boolean readOnly) throws SQLException {
-        checkOpen();
+        checkUsable();
+        beforeExecuteLight();
         delegate.setReadOnly(readOnly);
-        this.readOnly = readOnly;
+        session.readOnly = readOnly;
     }
 
     @Override
@@ -687,9 +947,10 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
-        checkOpen();
+        checkUsable();
+        beforeExecuteLight();
         delegate.setCatalog(catalog);
-        this.catalog = catalog;
+        session.catalog = catalog;
     }
 
     @Override
@@ -698,11 +959,24 @@ public final class RetryingConnection implements Connection {
         return delegate.getCatalog();
     }
 
+    /**
+     * pgjdbc runs {@code SET SESSION search_path}: with auto-commit off that happens inside the
+     * transaction (which it starts), so a rollback undoes it; it is journaled and replayed in place.
+     */
     @Override
     public void setSchema(String schema) throws SQLException {
-        checkOpen();
-        delegate.setSchema(schema);
-        this.schema = schema;
+        beforeExecute(SqlText.PLAIN);
+        try {
+            delegate.setSchema(schema);
+        } catch (SQLException e) {
+            recover(e, true, () -> {
+                setSchema(schema);
+                return null;
+            });
+            return;
+        }
+        session.schema(schema, tx != Tx.IDLE);
+        recordOnConnection(SET_SCHEMA, schema, null);
     }
 
     @Override
@@ -713,9 +987,10 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public void setHoldability(int holdability) throws SQLException {
-        checkOpen();
+        checkUsable();
+        beforeExecuteLight();
         delegate.setHoldability(holdability);
-        this.holdability = holdability;
+        session.holdability = holdability;
     }
 
     @Override
@@ -726,9 +1001,10 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-        checkOpen();
+        checkUsable();
+        beforeExecuteLight();
         delegate.setTypeMap(map);
-        this.typeMap = map;
+        session.typeMap = map == null ? null : Map.copyOf(map);
     }
 
     @Override
@@ -740,15 +1016,48 @@ public final class RetryingConnection implements Connection {
     @Override
     public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
         checkOpen();
+        beforeExecuteLight();
         delegate.setNetworkTimeout(executor, milliseconds);
-        this.timeoutExecutor = executor;
-        this.networkTimeout = milliseconds;
+        session.timeoutExecutor = executor;
+        session.networkTimeout = milliseconds;
     }
 
     @Override
     public int getNetworkTimeout() throws SQLException {
         checkOpen();
         return delegate.getNetworkTimeout();
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        try {
+            checkUsable();
+            beforeExecuteLight();
+        } catch (SQLException e) {
+            throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), Map.of(), e);
+        }
+        delegate.setClientInfo(name, value);
+        session.clientInfo(name, value, tx != Tx.IDLE);
+        recordOnConnection(SET_CLIENT_INFO, value, name);
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        for (String name : properties.stringPropertyNames()) {
+            setClientInfo(name, properties.getProperty(name));
+        }
+    }
+
+    @Override
+    public String getClientInfo(String name) throws SQLException {
+        checkOpen();
+        return delegate.getClientInfo(name);
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        checkOpen();
+        return delegate.getClientInfo();
     }
 
     // ---- lifecycle and pass-through ----
@@ -763,18 +1072,30 @@ public final class RetryingConnection implements Connection {
             s.closeQuietly();
         }
         statements.clear();
-        endTransaction();
-        delegate.close();
+        endRecording();
+        tx = Tx.IDLE;
+        if (session.dirty() && !lost) {
+            // SET statements, client info, locks or temporary tables would reach the pool's next borrower.
+            source.discard(delegate);
+        } else {
+            delegate.close();
+        }
     }
 
     @Override
     public boolean isClosed() throws SQLException {
-        return closed;
+        return closed || dead != null;
     }
 
     @Override
     public boolean isValid(int timeout) throws SQLException {
-        return !closed && delegate.isValid(timeout);
+        if (closed || dead != null) {
+            return false;
+        }
+        if (lost) {
+            return tx == Tx.IDLE && session.pinned() == null;
+        }
+        return delegate.isValid(timeout);
     }
 
     @Override
@@ -786,18 +1107,29 @@ public final class RetryingConnection implements Connection {
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
         checkOpen();
-        return delegate.getMetaData();
+        return MetaData.wrap(delegate.getMetaData(), this);
     }
 
     @Override
     public String nativeSQL(String sql) throws SQLException {
+        checkOpen();
         return delegate.nativeSQL(sql);
     }
 
+    /** Recorded: a replay must produce the same warnings, or none where there were none. */
     @Override
     public SQLWarning getWarnings() throws SQLException {
         checkOpen();
-        return delegate.getWarnings();
+        SQLWarning w = delegate.getWarnings();
+        if (recording()) {
+            if (w != null) {
+                notReplayable("it read the connection's warnings");
+            } else {
+                recordOnConnection(WARNINGS, null, null);
+                Digest.addWarnings(journal().digest(), null);
+            }
+        }
+        return w;
     }
 
     @Override
@@ -808,60 +1140,57 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public Clob createClob() throws SQLException {
+        checkUsable();
+        notReplayable("it creates a large object");
         return delegate.createClob();
     }
 
     @Override
     public Blob createBlob() throws SQLException {
+        checkUsable();
+        notReplayable("it creates a large object");
         return delegate.createBlob();
     }
 
     @Override
     public NClob createNClob() throws SQLException {
+        checkUsable();
+        notReplayable("it creates a large object");
         return delegate.createNClob();
     }
 
     @Override
     public SQLXML createSQLXML() throws SQLException {
+        checkOpen();
         return delegate.createSQLXML();
     }
 
     @Override
     public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        checkOpen();
         return delegate.createArrayOf(typeName, elements);
     }
 
     @Override
     public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+        checkOpen();
         return delegate.createStruct(typeName, attributes);
     }
 
-    @Override
-    public void setClientInfo(String name, String value) throws SQLClientInfoException {
-        delegate.setClientInfo(name, value);
-    }
-
-    @Override
-    public void setClientInfo(Properties properties) throws SQLClientInfoException {
-        delegate.setClientInfo(properties);
-    }
-
-    @Override
-    public String getClientInfo(String name) throws SQLException {
-        return delegate.getClientInfo(name);
-    }
-
-    @Override
-    public Properties getClientInfo() throws SQLException {
-        return delegate.getClientInfo();
-    }
-
+    /**
+     * roachkit's own types are returned as they are; anything else (the physical connection,
+     * {@code PGConnection}) lets the application work past the journal, so the transaction stops
+     * being replayable and the session is pinned to this physical connection.
+     */
     @Override
     public <T> T unwrap(Class<T> iface) throws SQLException {
+        checkOpen();
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        return delegate.unwrap(iface);
+        T physical = delegate.unwrap(iface);
+        escaped("unwrap(" + iface.getName() + ")");
+        return physical;
     }
 
     @Override
@@ -871,6 +1200,7 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public String toString() {
-        return "RetryingConnection{" + (closed ? "closed" : inTransaction ? "in transaction" : "idle") + "}";
+        return "RetryingConnection{" + (closed ? "closed" : dead != null ? "dead" : tx.name().toLowerCase(
+                java.util.Locale.ROOT)) + (lost ? ", link lost" : "") + "}";
     }
 }

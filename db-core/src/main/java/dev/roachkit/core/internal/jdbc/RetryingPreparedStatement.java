@@ -35,9 +35,27 @@ import java.util.Map;
  */
 public class RetryingPreparedStatement extends RetryingStatement implements PreparedStatement {
     final Params params = new Params();
+    /** What the statement's SQL does, classified once. */
+    final SqlText text;
+    /** Whether some pending batch entry holds parameters that could not be copied. */
+    private boolean batchUnsafe;
 
     RetryingPreparedStatement(RetryingConnection conn, String sql, StatementShape shape) throws SQLException {
         super(conn, sql, shape);
+        this.text = SqlText.of(sql);
+    }
+
+    /** Before each execution: the connection's checks, then the parameters' (a stream is sent once). */
+    private void beforeExecute() throws SQLException {
+        beforeExecute(text);
+        if (params.unsafe()) {
+            conn.notReplayable("it sets a stream, LOB or an object roachkit cannot copy as a parameter");
+        }
+    }
+
+    /** @return whether the execution, in auto-commit mode, can be sent again after a restart */
+    private boolean rerunnable() {
+        return text.rerunnable() && replayable() && !params.unsafe();
     }
 
     @Override
@@ -51,7 +69,6 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
 
     final void opaque(int parameterIndex) {
         params.set(parameterIndex, Params.OPAQUE, null, null);
-        conn.notReplayable("it sets a stream or LOB parameter");
     }
 
     @Override
@@ -139,8 +156,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         try {
             rs = delegate().executeQuery();
         } catch (SQLException e) {
-            return conn.recover(e, this::executeQuery);
+            return conn.recover(e, rerunnable(), this::executeQuery);
         }
+        conn.afterExecute(text, sql);
         return wrap(rs, record(QUERY, null, null, snapshotIfRecording(), null, true));
     }
 
@@ -151,8 +169,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         try {
             n = delegate().executeUpdate();
         } catch (SQLException e) {
-            return conn.recover(e, this::executeUpdate);
+            return conn.recover(e, rerunnable(), this::executeUpdate);
         }
+        conn.afterExecute(text, sql);
         record(UPDATE, null, null, snapshotIfRecording(), null, false);
         Digest d = digest();
         if (d != null) {
@@ -168,8 +187,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         try {
             n = delegate().executeLargeUpdate();
         } catch (SQLException e) {
-            return conn.recover(e, this::executeLargeUpdate);
+            return conn.recover(e, rerunnable(), this::executeLargeUpdate);
         }
+        conn.afterExecute(text, sql);
         record(LARGE_UPDATE, null, null, snapshotIfRecording(), null, false);
         Digest d = digest();
         if (d != null) {
@@ -185,8 +205,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         try {
             r = delegate().execute();
         } catch (SQLException e) {
-            return conn.recover(e, this::execute);
+            return conn.recover(e, rerunnable(), this::execute);
         }
+        conn.afterExecute(text, sql);
         record(EXECUTE, null, null, snapshotIfRecording(), null, false);
         Digest d = digest();
         if (d != null) {
@@ -197,8 +218,40 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
 
     @Override
     public void addBatch() throws SQLException {
+        checkOpen();
         delegate().addBatch();
         batch.add(params.snapshot());
+        batchUnsafe |= params.unsafe();
+    }
+
+    @Override
+    public void clearBatch() throws SQLException {
+        super.clearBatch();
+        batchUnsafe = false;
+    }
+
+    @Override
+    SqlText batchText() {
+        if (batchUnsafe) {
+            conn.notReplayable("it sets a stream, LOB or an object roachkit cannot copy as a parameter");
+        }
+        return text;
+    }
+
+    @Override
+    boolean batchRerunnable() {
+        return !batchUnsafe && replayable();
+    }
+
+    @Override
+    void afterBatch(SqlText combined) {
+        batchUnsafe = false;
+        conn.afterExecute(combined, sql);
+    }
+
+    @Override
+    void restoreBatch() throws SQLException {
+        restoreParameters();
     }
 
     @Override
@@ -294,7 +347,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
     @Override
     public void setBytes(int parameterIndex, byte[] x) throws SQLException {
         delegate().setBytes(parameterIndex, x);
-        params.set(parameterIndex, Params.BYTES, x == null ? null : x.clone(), null);
+        params.set(parameterIndex, Params.BYTES, x, null);
     }
 
     @Override
@@ -382,7 +435,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
                 || x instanceof SQLXML) {
             opaque(parameterIndex);
         } else {
-            params.set(parameterIndex, Params.OBJECT, x instanceof byte[] b ? b.clone() : x, null);
+            params.set(parameterIndex, Params.OBJECT, x, null);
         }
     }
 

@@ -74,11 +74,14 @@ public final class RetryingResultSet implements ResultSet {
     static final int TIMESTAMP_CAL = 49;
     static final int LONG = 50;
     static final int SHORT = 51;
+    static final int WARNINGS = 52;
 
     private final RetryingConnection conn;
     private final RetryingStatement statement;
     private ResultSet delegate;
     private int slot;
+    /** The transaction this result set's slot belongs to. */
+    private final int epoch;
     private boolean closed;
 
     RetryingResultSet(RetryingConnection conn, RetryingStatement statement, ResultSet delegate, int slot) {
@@ -86,6 +89,7 @@ public final class RetryingResultSet implements ResultSet {
         this.statement = statement;
         this.delegate = delegate;
         this.slot = slot;
+        this.epoch = conn.epoch();
     }
 
     int slot() {
@@ -107,16 +111,32 @@ public final class RetryingResultSet implements ResultSet {
     /** Its statement executed again or closed, which closes this result set too. */
     void markClosed() {
         closed = true;
+        slot = -1;
         conn.unregisterResultSet(this);
     }
 
+    /** Whether observations still belong to the recorded transaction; stops recording for good when not. */
+    private boolean stillRecorded() {
+        if (conn.recording() && conn.epoch() == epoch) {
+            return true;
+        }
+        slot = -1;
+        return false;
+    }
+
     private Digest observe(int op, int arg) {
+        if (!stillRecorded()) {
+            return conn.scratch();
+        }
         Digest d = conn.journal().observe(slot, op, arg);
         conn.checkJournalBound();
         return d;
     }
 
     private Digest observe(int op, int arg, Object ref) {
+        if (!stillRecorded()) {
+            return conn.scratch();
+        }
         Digest d = conn.journal().observe(slot, op, arg, ref);
         conn.checkJournalBound();
         return d;
@@ -262,6 +282,7 @@ public final class RetryingResultSet implements ResultSet {
                 var v = rs.getShort(arg);
                 d.addInt(v);
             }
+            case WARNINGS -> Digest.addWarnings(d, rs.getWarnings());
             default -> throw new IllegalStateException("unknown observation " + op);
         }
     }
@@ -275,7 +296,7 @@ public final class RetryingResultSet implements ResultSet {
             v = delegate.next();
         } catch (SQLException e) {
             // With a fetch size, next() goes to the server and can meet a restart too.
-            return conn.recover(e, this::next);
+            return conn.recover(e, false, this::next);
         }
         if (slot >= 0) {
             observe(NEXT, 0).addBool(v);
@@ -358,7 +379,9 @@ public final class RetryingResultSet implements ResultSet {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        return delegate.unwrap(iface);
+        T physical = delegate.unwrap(iface);
+        conn.notReplayable("it used ResultSet.unwrap(" + iface.getName() + "), whose reads roachkit cannot see");
+        return physical;
     }
 
     @Override
@@ -860,7 +883,11 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public SQLWarning getWarnings() throws SQLException {
-        return delegate.getWarnings();
+        SQLWarning w = delegate.getWarnings();
+        if (slot >= 0) {
+            Digest.addWarnings(observe(WARNINGS, 0), w);
+        }
+        return w;
     }
 
     @Override

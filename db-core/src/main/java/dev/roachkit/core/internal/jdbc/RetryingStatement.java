@@ -31,6 +31,7 @@ public class RetryingStatement implements Statement {
     static final int UPDATE_COUNT = 9;
     static final int LARGE_UPDATE_COUNT = 10;
     static final int MORE_RESULTS = 11;
+    static final int WARNINGS = 12;
 
     final RetryingConnection conn;
     final String sql;
@@ -65,10 +66,19 @@ public class RetryingStatement implements Statement {
         return shape.create(physical);
     }
 
-    /** Moves to a fresh physical connection. */
+    /** Moves to a fresh physical connection, with its settings and its pending batch. */
     void rebind(Connection fresh) throws SQLException {
         delegate = create(fresh);
         applySettings(delegate);
+        restoreBatch();
+    }
+
+    /** Sets the pending batch again on the physical statement (the driver clears it when a batch fails). */
+    void restoreBatch() throws SQLException {
+        delegate.clearBatch();
+        for (Object s : batch) {
+            delegate.addBatch((String) s);
+        }
     }
 
     private void applySettings(Statement s) throws SQLException {
@@ -107,10 +117,7 @@ public class RetryingStatement implements Statement {
     /** After a replay: the physical statement holds what the replay left; restore what the application set since. */
     void afterReplay() throws SQLException {
         if (!batch.isEmpty()) {
-            delegate.clearBatch();
-            for (Object s : batch) {
-                delegate.addBatch((String) s);
-            }
+            restoreBatch();
         }
     }
 
@@ -130,7 +137,8 @@ public class RetryingStatement implements Statement {
                 return s.executeQuery(x.sql);
             }
             case UPDATE -> d.addInt(x.arg == null ? s.executeUpdate(x.sql) : executeUpdateWithKeys(s, x.sql, x.arg));
-            case LARGE_UPDATE -> d.addLong(s.executeLargeUpdate(x.sql));
+            case LARGE_UPDATE -> d.addLong(x.arg == null ? s.executeLargeUpdate(x.sql)
+                    : executeLargeUpdateWithKeys(s, x.sql, x.arg));
             case EXECUTE -> d.addBool(x.arg == null ? s.execute(x.sql) : executeWithKeys(s, x.sql, x.arg));
             case BATCH, LARGE_BATCH -> {
                 s.clearBatch();
@@ -164,6 +172,7 @@ public class RetryingStatement implements Statement {
             case UPDATE_COUNT -> d.addInt(s.getUpdateCount());
             case LARGE_UPDATE_COUNT -> d.addLong(s.getLargeUpdateCount());
             case MORE_RESULTS -> d.addBool(x.arg == null ? s.getMoreResults() : s.getMoreResults((Integer) x.arg));
+            case WARNINGS -> Digest.addWarnings(d, s.getWarnings());
             default -> throw new IllegalStateException("unknown execution kind " + x.kind);
         }
         return null;
@@ -189,6 +198,15 @@ public class RetryingStatement implements Statement {
             return s.executeUpdate(sql, idx);
         }
         return s.executeUpdate(sql, (String[]) keys);
+    }
+
+    private static long executeLargeUpdateWithKeys(Statement s, String sql, Object keys) throws SQLException {
+        if (keys instanceof Integer auto) {
+            return s.executeLargeUpdate(sql, auto);
+        } else if (keys instanceof int[] idx) {
+            return s.executeLargeUpdate(sql, idx);
+        }
+        return s.executeLargeUpdate(sql, (String[]) keys);
     }
 
     private static boolean executeWithKeys(Statement s, String sql, Object keys) throws SQLException {
@@ -235,13 +253,17 @@ public class RetryingStatement implements Statement {
         }
     }
 
-    final void beforeExecute() throws SQLException {
-        if (closed) {
-            throw new SQLException("This statement was closed", "HY010");
-        }
-        conn.beforeExecute();
+    final void beforeExecute(SqlText text) throws SQLException {
+        checkOpen();
+        conn.beforeExecute(text);
         if (!replayable()) {
             conn.notReplayable("it calls a stored procedure (CallableStatement)");
+        }
+    }
+
+    final void checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLException("This statement was closed", "HY010");
         }
     }
 
@@ -250,30 +272,19 @@ public class RetryingStatement implements Statement {
         return true;
     }
 
-    private void noteSessionStatement(String text) {
-        // SET outside a transaction changes the session: a fresh connection must get it too.
-        int i = 0;
-        while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
-            i++;
-        }
-        if (text.regionMatches(true, i, "SET ", 0, 4)
-                && !text.substring(i).toUpperCase(Locale.ROOT).startsWith("SET TRANSACTION")
-                && !text.substring(i).toUpperCase(Locale.ROOT).startsWith("SET LOCAL")) {
-            conn.rememberSessionStatement(text);
-        }
-    }
-
     // ---- executions ----
 
     @Override
     public ResultSet executeQuery(String text) throws SQLException {
-        beforeExecute();
+        SqlText t = SqlText.of(text);
+        beforeExecute(t);
         ResultSet rs;
         try {
             rs = delegate.executeQuery(text);
         } catch (SQLException e) {
-            return conn.recover(e, () -> executeQuery(text));
+            return conn.recover(e, t.rerunnable(), () -> executeQuery(text));
         }
+        conn.afterExecute(t, text);
         return wrap(rs, record(QUERY, text, null, null, null, true));
     }
 
@@ -298,15 +309,16 @@ public class RetryingStatement implements Statement {
     }
 
     private int executeUpdate(String text, Object keys) throws SQLException {
-        beforeExecute();
+        SqlText t = SqlText.of(text);
+        beforeExecute(t);
         int n;
         try {
             n = keys == null ? delegate.executeUpdate(text) : executeUpdateWithKeys(delegate, text, keys);
         } catch (SQLException e) {
-            return conn.recover(e, () -> executeUpdate(text, keys));
+            return conn.recover(e, t.rerunnable(), () -> executeUpdate(text, keys));
         }
         closeCurrent();
-        noteSessionStatement(text);
+        conn.afterExecute(t, text);
         record(UPDATE, text, keys, null, null, false);
         Digest d = digest();
         if (d != null) {
@@ -317,38 +329,41 @@ public class RetryingStatement implements Statement {
 
     @Override
     public long executeLargeUpdate(String text) throws SQLException {
-        beforeExecute();
+        return executeLargeUpdate(text, (Object) null);
+    }
+
+    @Override
+    public long executeLargeUpdate(String text, int autoGeneratedKeys) throws SQLException {
+        return executeLargeUpdate(text, (Object) autoGeneratedKeys);
+    }
+
+    @Override
+    public long executeLargeUpdate(String text, int[] columnIndexes) throws SQLException {
+        return executeLargeUpdate(text, (Object) columnIndexes);
+    }
+
+    @Override
+    public long executeLargeUpdate(String text, String[] columnNames) throws SQLException {
+        return executeLargeUpdate(text, (Object) columnNames);
+    }
+
+    private long executeLargeUpdate(String text, Object keys) throws SQLException {
+        SqlText t = SqlText.of(text);
+        beforeExecute(t);
         long n;
         try {
-            n = delegate.executeLargeUpdate(text);
+            n = keys == null ? delegate.executeLargeUpdate(text) : executeLargeUpdateWithKeys(delegate, text, keys);
         } catch (SQLException e) {
-            return conn.recover(e, () -> executeLargeUpdate(text));
+            return conn.recover(e, t.rerunnable(), () -> executeLargeUpdate(text, keys));
         }
         closeCurrent();
-        record(LARGE_UPDATE, text, null, null, null, false);
+        conn.afterExecute(t, text);
+        record(LARGE_UPDATE, text, keys, null, null, false);
         Digest d = digest();
         if (d != null) {
             d.addLong(n);
         }
         return n;
-    }
-
-    @Override
-    public long executeLargeUpdate(String text, int autoGeneratedKeys) throws SQLException {
-        conn.notReplayable("it used executeLargeUpdate with generated keys");
-        return delegate.executeLargeUpdate(text, autoGeneratedKeys);
-    }
-
-    @Override
-    public long executeLargeUpdate(String text, int[] columnIndexes) throws SQLException {
-        conn.notReplayable("it used executeLargeUpdate with generated keys");
-        return delegate.executeLargeUpdate(text, columnIndexes);
-    }
-
-    @Override
-    public long executeLargeUpdate(String text, String[] columnNames) throws SQLException {
-        conn.notReplayable("it used executeLargeUpdate with generated keys");
-        return delegate.executeLargeUpdate(text, columnNames);
     }
 
     @Override
@@ -372,15 +387,16 @@ public class RetryingStatement implements Statement {
     }
 
     private boolean execute(String text, Object keys) throws SQLException {
-        beforeExecute();
+        SqlText t = SqlText.of(text);
+        beforeExecute(t);
         boolean r;
         try {
             r = keys == null ? delegate.execute(text) : executeWithKeys(delegate, text, keys);
         } catch (SQLException e) {
-            return conn.recover(e, () -> execute(text, keys));
+            return conn.recover(e, t.rerunnable(), () -> execute(text, keys));
         }
         closeCurrent();
-        noteSessionStatement(text);
+        conn.afterExecute(t, text);
         record(EXECUTE, text, keys, null, null, false);
         Digest d = digest();
         if (d != null) {
@@ -391,6 +407,7 @@ public class RetryingStatement implements Statement {
 
     @Override
     public void addBatch(String text) throws SQLException {
+        checkOpen();
         delegate.addBatch(text);
         batch.add(text);
     }
@@ -403,13 +420,19 @@ public class RetryingStatement implements Statement {
 
     @Override
     public int[] executeBatch() throws SQLException {
-        beforeExecute();
+        SqlText t = batchText();
+        beforeExecute(t);
         int[] counts;
         try {
             counts = delegate.executeBatch();
         } catch (SQLException e) {
-            return conn.recover(e, this::executeBatch);
+            // The driver cleared its batch: set it again before the batch runs again, whole.
+            return conn.recover(e, t.rerunnable() && batchRerunnable(), () -> {
+                restoreBatch();
+                return executeBatch();
+            });
         }
+        afterBatch(t);
         List<Object> entries = List.copyOf(batch);
         batch.clear();
         record(BATCH, null, null, null, entries, false);
@@ -422,13 +445,18 @@ public class RetryingStatement implements Statement {
 
     @Override
     public long[] executeLargeBatch() throws SQLException {
-        beforeExecute();
+        SqlText t = batchText();
+        beforeExecute(t);
         long[] counts;
         try {
             counts = delegate.executeLargeBatch();
         } catch (SQLException e) {
-            return conn.recover(e, this::executeLargeBatch);
+            return conn.recover(e, t.rerunnable() && batchRerunnable(), () -> {
+                restoreBatch();
+                return executeLargeBatch();
+            });
         }
+        afterBatch(t);
         List<Object> entries = List.copyOf(batch);
         batch.clear();
         record(LARGE_BATCH, null, null, null, entries, false);
@@ -437,6 +465,32 @@ public class RetryingStatement implements Statement {
             d.addLongs(counts);
         }
         return counts;
+    }
+
+    /** @return what the pending batch's SQL does, all entries together (one text each for plain statements) */
+    SqlText batchText() {
+        SqlText combined = SqlText.PLAIN;
+        for (Object o : batch) {
+            SqlText t = SqlText.of((String) o);
+            if (t.special()) {
+                combined = SqlText.both(combined, t);
+            }
+        }
+        return combined;
+    }
+
+    /** @return whether every pending batch entry can be sent again as it was (prepared statements check parameters) */
+    boolean batchRerunnable() {
+        return true;
+    }
+
+    /** Session changes made by a batch: only SET entries of plain batches, remembered one by one. */
+    void afterBatch(SqlText combined) {
+        if (combined.has(SqlText.SESSION_SET)) {
+            for (Object o : batch) {
+                conn.afterExecute(SqlText.of((String) o), (String) o);
+            }
+        }
     }
 
     // ---- results of an execution ----
@@ -562,7 +616,13 @@ public class RetryingStatement implements Statement {
 
     @Override
     public SQLWarning getWarnings() throws SQLException {
-        return delegate.getWarnings();
+        SQLWarning w = delegate.getWarnings();
+        record(WARNINGS, null, null, null, null, false);
+        Digest d = digest();
+        if (d != null) {
+            Digest.addWarnings(d, w);
+        }
+        return w;
     }
 
     @Override
@@ -680,7 +740,9 @@ public class RetryingStatement implements Statement {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        return delegate.unwrap(iface);
+        T physical = delegate.unwrap(iface);
+        conn.escaped("Statement.unwrap(" + iface.getName() + ")");
+        return physical;
     }
 
     @Override
