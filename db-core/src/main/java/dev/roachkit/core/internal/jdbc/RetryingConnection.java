@@ -416,6 +416,9 @@ public final class RetryingConnection implements Connection {
         try {
             return Failsafe.with(ctx.replayPolicy).get(execution -> {
                 if (execution.isFirstAttempt()) {
+                    if (replay) {
+                        rollbackQuietly(); // release the locks before backing off, not after
+                    }
                     throw first; // the failed call was attempt 1: let the policy back off before attempt 2
                 }
                 attempts[0]++;
@@ -431,6 +434,7 @@ public final class RetryingConnection implements Connection {
                                     : divergence("the replay failed (" + x.getMessage() + ")", x);
                         }
                         ctx.counters.restart(SqlStates.first(x).orElse(null));
+                        rollbackQuietly();
                         throw x;
                     }
                 }
@@ -444,6 +448,9 @@ public final class RetryingConnection implements Connection {
                     markIfBroken(x);
                     if (RetryContext.worthReplaying(x)) {
                         ctx.counters.restart(SqlStates.first(x).orElse(null));
+                        if (replay) {
+                            rollbackQuietly();
+                        }
                     } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
                         // The replay matched; the call itself now fails: the application sees that error.
                         stopRecording("it saw an error (SQLSTATE " + SqlStates.first(x).orElse("none") + ")");

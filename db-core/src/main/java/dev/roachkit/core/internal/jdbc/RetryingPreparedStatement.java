@@ -240,7 +240,13 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
 
     @Override
     boolean batchRerunnable() {
-        return !batchUnsafe && replayable();
+        return !batchUnsafe && replayable() && super.batchRerunnable();
+    }
+
+    @Override
+    void clearPendingBatch() {
+        super.clearPendingBatch();
+        batchUnsafe = false;
     }
 
     @Override

@@ -427,10 +427,15 @@ public class RetryingStatement implements Statement {
             counts = delegate.executeBatch();
         } catch (SQLException e) {
             // The driver cleared its batch: set it again before the batch runs again, whole.
-            return conn.recover(e, t.rerunnable() && batchRerunnable(), () -> {
-                restoreBatch();
-                return executeBatch();
-            });
+            try {
+                return conn.recover(e, t.rerunnable() && batchRerunnable(), () -> {
+                    restoreBatch();
+                    return executeBatch();
+                });
+            } catch (SQLException x) {
+                clearPendingBatch(); // as the driver did: the application adds the entries again
+                throw x;
+            }
         }
         afterBatch(t);
         List<Object> entries = List.copyOf(batch);
@@ -451,10 +456,15 @@ public class RetryingStatement implements Statement {
         try {
             counts = delegate.executeLargeBatch();
         } catch (SQLException e) {
-            return conn.recover(e, t.rerunnable() && batchRerunnable(), () -> {
-                restoreBatch();
-                return executeLargeBatch();
-            });
+            try {
+                return conn.recover(e, t.rerunnable() && batchRerunnable(), () -> {
+                    restoreBatch();
+                    return executeLargeBatch();
+                });
+            } catch (SQLException x) {
+                clearPendingBatch(); // as the driver did: the application adds the entries again
+                throw x;
+            }
         }
         afterBatch(t);
         List<Object> entries = List.copyOf(batch);
@@ -479,9 +489,20 @@ public class RetryingStatement implements Statement {
         return combined;
     }
 
-    /** @return whether every pending batch entry can be sent again as it was (prepared statements check parameters) */
+    /**
+     * Above this many entries pgjdbc sends an auto-commit batch in several implicit transactions
+     * (it syncs when its receive buffer estimate fills), so a restart may hit a batch of which a
+     * part committed: such a batch is not sent again.
+     */
+    static final int RERUNNABLE_BATCH = 128;
+
+    /** @return whether the pending batch can be sent again whole (prepared statements also check parameters) */
     boolean batchRerunnable() {
-        return true;
+        return batch.size() <= RERUNNABLE_BATCH;
+    }
+
+    void clearPendingBatch() {
+        batch.clear();
     }
 
     /** Session changes made by a batch: only SET entries of plain batches, remembered one by one. */

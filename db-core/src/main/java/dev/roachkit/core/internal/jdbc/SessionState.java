@@ -86,6 +86,7 @@ final class SessionState {
     }
 
     void schema(String schema, boolean inTransaction) {
+        dirty = true; // HikariCP resets the schema only when its own configuration names one
         add(new Change(SCHEMA, null, schema), inTransaction);
     }
 
