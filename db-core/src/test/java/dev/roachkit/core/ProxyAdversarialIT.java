@@ -674,15 +674,15 @@ class ProxyAdversarialIT {
         List<String> seen = new ArrayList<>();
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
-            PreparedStatement ps = c.prepareStatement("SELECT v FROM t ORDER BY id");
-            ResultSet old = ps.executeQuery();
+            Statement st = c.createStatement();
+            ResultSet old = st.executeQuery("SELECT v FROM t ORDER BY id");
             old.next();
             seen.add(old.getString(1));
-            ResultSet closedEarly = c.createStatement().executeQuery("SELECT v FROM t ORDER BY id");
-            closedEarly.next();
-            closedEarly.close();
+            // asking the statement for its (empty) generated keys retires the first result set in
+            // roachkit's books, while pgjdbc keeps it open and readable
+            st.getGeneratedKeys().close();
             c.commit();
-            // next transaction: the old result set is still readable (pgjdbc keeps its rows)
+            // the next transaction reads on from it, then restarts: its replay must not trip over it
             if (old.next()) {
                 seen.add(old.getString(1));
             }
