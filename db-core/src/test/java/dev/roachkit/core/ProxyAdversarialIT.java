@@ -56,6 +56,10 @@ class ProxyAdversarialIT {
                 "CREATE TABLE s1.t (id INT8 PRIMARY KEY)", "CREATE TABLE s2.t (id INT8 PRIMARY KEY)",
                 "CREATE FUNCTION say(x TEXT) RETURNS INT8 LANGUAGE plpgsql AS $$"
                         + " BEGIN RAISE NOTICE 'value %', x; RETURN 1; END $$",
+                "CREATE SEQUENCE attempts_seq",
+                "CREATE FUNCTION fail_then_die() RETURNS INT8 LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('attempts_seq');"
+                        + " IF nextval('public.fail_seq') <= 1 THEN RAISE EXCEPTION 'injected' USING ERRCODE = '40001';"
+                        + " END IF; PERFORM pg_terminate_backend(pg_backend_pid()); RETURN 0; END $$",
                 "CREATE PROCEDURE commit_then_fail() LANGUAGE plpgsql AS $$"
                         + " BEGIN INSERT INTO t VALUES (800, 'proc'); COMMIT; PERFORM maybe_fail(1); END $$");
         db = Database.open(tdb.settings(Map.of("db_retry_max_attempts", 5, "db_retry_initial_backoff", "1ms",
@@ -693,5 +697,31 @@ class ProxyAdversarialIT {
         assertThat(seen).containsExactly("a", "b");
         assertThat(stats().replaysSucceeded()).isEqualTo(replays + 1);
         assertThat(count("SELECT count(*) FROM t")).isEqualTo(3);
+    }
+
+    // ---- found while fixing them ----
+
+    @Test
+    void anAutoCommitReRunStopsAtALostConnectionBecauseTheStatementMayHaveCommitted() throws SQLException {
+        tdb.execute("SELECT setval('attempts_seq', 1, false)");
+        try (Connection c = db.pool().getConnection()) {
+            assertThatThrownBy(() -> exec(c, "INSERT INTO t SELECT 1, 'x' WHERE fail_then_die() = 0"))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(SqlStates.isConnectionFailure(e)).isTrue());
+        }
+        // the first run met the restart, the second lost its connection: no third run
+        assertThat(count("SELECT last_value FROM attempts_seq")).isEqualTo(2);
+    }
+
+    @Test
+    void aFailsafeBlockThatCommittedWithSqlTextIsNotRunAgain() {
+        int[] runs = {0};
+        assertThatThrownBy(() -> db.transaction(conn -> {
+            runs[0]++;
+            exec(conn, "INSERT INTO t VALUES (" + runs[0] + ", 'committed by text')");
+            exec(conn, "COMMIT");
+            restart(conn);
+        })).isInstanceOf(TransactionRetryException.class).hasMessageContaining("SQL text");
+        assertThat(runs[0]).isEqualTo(1);
     }
 }

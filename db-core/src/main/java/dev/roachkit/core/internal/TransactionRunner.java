@@ -102,6 +102,13 @@ public final class TransactionRunner {
             } catch (SQLException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            if (c.unrepeatable() != null && retryable(e)) {
+                // Part of the block may be committed already: running it again could apply that part twice.
+                throw new TransactionRetrySQLException("The transaction block failed (" + e.getMessage()
+                        + ") and roachkit will not run it again, because " + c.unrepeatable()
+                        + "; remove the transaction control from the block (the block commits for you)",
+                        1, Duration.ZERO, e);
+            }
             throw e;
         } finally {
             c.close(); // the pool resets auto-commit and read-only
@@ -116,6 +123,10 @@ public final class TransactionRunner {
         if (t instanceof AmbiguousCommitSQLException a) {
             return new AmbiguousCommitException(Redaction.scrub(a.getMessage(), password),
                     SqlStates.first(a.getCause()).orElse(SqlStates.STATEMENT_COMPLETION_UNKNOWN), a);
+        }
+        if (t instanceof TransactionRetrySQLException r) {
+            return new TransactionRetryException(Redaction.scrub(r.getMessage(), password), attempts, elapsed,
+                    SqlStates.first(r.getCause()).orElse(SqlStates.first(r).orElse(null)), r);
         }
         if (retryable(t)) {
             counters.blockExhausted.increment();

@@ -101,6 +101,8 @@ public final class RetryingConnection implements Connection {
     private int epoch;
     private boolean managed;
     private boolean recovering;
+    /** Set when SQL text ended or began a transaction: re-running what came before could apply it twice. */
+    private String sqlTextControl;
     /** Created on the first recorded transaction: most borrowed connections never record one. */
     private Journal journal;
     /** Where observations go when nothing is recorded. */
@@ -136,6 +138,15 @@ public final class RetryingConnection implements Connection {
     /** @return the estimated memory of the current transaction's journal, in bytes */
     public long journalBytes() {
         return journal == null ? 0 : journal.bytes();
+    }
+
+    /**
+     * @return why the work done on this connection cannot be run again from the start (it
+     *     committed or rolled back with SQL text), or null when it can; a Failsafe block checks
+     *     this before running again
+     */
+    public String unrepeatable() {
+        return sqlTextControl;
     }
 
     /** @return whether the physical connection carries session state that must not go back to a pool */
@@ -264,6 +275,9 @@ public final class RetryingConnection implements Connection {
             begin();
         }
         if (text.special()) {
+            if (text.has(SqlText.TX_CONTROL)) {
+                sqlTextControl = "it ran transaction control (BEGIN, COMMIT, ROLLBACK, ...) as SQL text";
+            }
             if (text.has(SqlText.PINS_SESSION)) {
                 session.pin(text.pinReason());
             }
@@ -446,6 +460,10 @@ public final class RetryingConnection implements Connection {
                     return result;
                 } catch (SQLException x) {
                     markIfBroken(x);
+                    if (!replay && lost) {
+                        // An auto-commit statement whose connection broke may have committed: never again.
+                        throw new Final(x);
+                    }
                     if (RetryContext.worthReplaying(x)) {
                         ctx.counters.restart(SqlStates.first(x).orElse(null));
                         if (replay) {
@@ -460,6 +478,9 @@ public final class RetryingConnection implements Connection {
             });
         } catch (FailsafeException fe) {
             Throwable cause = fe.getCause() == null ? fe : fe.getCause();
+            if (cause instanceof Final f) {
+                throw f.failure;
+            }
             if (cause instanceof TransactionRetrySQLException || cause instanceof AmbiguousCommitSQLException) {
                 throw (SQLException) cause;
             }
@@ -480,6 +501,17 @@ public final class RetryingConnection implements Connection {
             throw fe;
         } finally {
             recovering = false;
+        }
+    }
+
+    /** Carries a failure out of the retry loop unretried (the policy retries restarts and lost connections). */
+    private static final class Final extends SQLException {
+        private static final long serialVersionUID = 1L;
+        final transient SQLException failure;
+
+        Final(SQLException failure) {
+            super(failure.getMessage(), "XX000");
+            this.failure = failure;
         }
     }
 
