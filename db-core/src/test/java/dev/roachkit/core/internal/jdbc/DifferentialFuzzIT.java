@@ -64,7 +64,9 @@ class DifferentialFuzzIT {
      * build stays green while the proxy is rewritten. Empty it when the fixes land. The long run
      * with {@code -Droachkit.fuzz.all=true} includes them.
      */
-    static final Set<FuzzCategory> KNOWN_FAILING_TODAY = EnumSet.noneOf(FuzzCategory.class);
+    static final Set<FuzzCategory> KNOWN_FAILING_TODAY = EnumSet.of(
+            FuzzCategory.SET_SCHEMA, FuzzCategory.STICKY_GIVE_UP, FuzzCategory.FAULT_ROLLBACK_LOSS,
+            FuzzCategory.FAULT_IN_ABORTED_TRANSACTION);
 
     private static TestServer server;
     private static String database;
@@ -172,7 +174,8 @@ class DifferentialFuzzIT {
     private Run proxied(FuzzProgram program) throws SQLException {
         FuzzSchema.reset(admin);
         Run run = new Run();
-        FaultInjector faults = new FaultInjector(() -> server.connect(database), admin, program.faults(), STATS::fault);
+        FaultInjector faults = new FaultInjector(() -> server.connect(database), admin, program.faults(), STATS::fault,
+                excluded());
         RetryCounters before = ctx.counters;
         long replays = before.replays.sum();
         long accepted = before.replaysSucceeded.sum();

@@ -43,7 +43,20 @@ final class FaultInjector {
         Connection open() throws SQLException;
     }
 
-    FaultInjector(Connector connector, Connection side, List<Fault> faults, Consumer<Fault.Kind> injected) {
+    private final boolean rollbackLoss;
+    private final boolean inAborted;
+
+    /**
+     * @param connector opens bare pgjdbc connections
+     * @param side a connection of its own for killing backends
+     * @param faults the plan
+     * @param injected told of each fault really injected
+     * @param excluded fault categories not injected (the call then runs clean): see {@link FuzzCategory}
+     */
+    FaultInjector(Connector connector, Connection side, List<Fault> faults, Consumer<Fault.Kind> injected,
+                  java.util.Set<FuzzCategory> excluded) {
+        this.rollbackLoss = !excluded.contains(FuzzCategory.FAULT_ROLLBACK_LOSS);
+        this.inAborted = !excluded.contains(FuzzCategory.FAULT_IN_ABORTED_TRANSACTION);
         this.connector = connector;
         this.side = side;
         this.injected = injected;
@@ -108,10 +121,16 @@ final class FaultInjector {
         return raw.unwrap(BaseConnection.class).getTransactionState() == TransactionState.OPEN;
     }
 
+    /** COMMIT and ROLLBACK reach the server (and can fail there) only when a transaction is open or failed. */
+    private static boolean transactionBegun(Connection raw) throws SQLException {
+        return raw.unwrap(BaseConnection.class).getTransactionState() != TransactionState.IDLE;
+    }
+
     /** Runs one server call with the planned fault, if any. */
     private Object site(Connection raw, String site, Object target, Method m, Object[] args) throws Throwable {
         Fault.Kind kind = next(site);
-        if (kind == null) {
+        if (kind == null || !inAborted
+                && raw.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED) {
             return call(target, m, args);
         }
         switch (kind) {
@@ -125,7 +144,7 @@ final class FaultInjector {
                 return call(target, m, args);
             }
             case ROLLBACK_LOSS -> {
-                if (raw.getAutoCommit()) {
+                if (!rollbackLoss) {
                     return call(target, m, args);
                 }
                 injected.accept(kind);
@@ -184,11 +203,13 @@ final class FaultInjector {
                 case "isWrapperFor":
                     return raw.isWrapperFor((Class<?>) args[0]);
                 case "commit":
-                    return raw.getAutoCommit() ? call(raw, m, args) : site(raw, "commit", raw, m, args);
+                    return transactionBegun(raw) ? site(raw, "commit", raw, m, args) : call(raw, m, args);
                 case "rollback":
-                    return args == null && !raw.getAutoCommit() ? site(raw, "rollback", raw, m, args) : call(raw, m, args);
+                    return args == null && transactionBegun(raw) ? site(raw, "rollback", raw, m, args)
+                            : call(raw, m, args);
                 case "setAutoCommit":
-                    return (Boolean) args[0] && !raw.getAutoCommit() ? site(raw, "commit", raw, m, args) : call(raw, m, args);
+                    return (Boolean) args[0] && !raw.getAutoCommit() && transactionBegun(raw)
+                            ? site(raw, "commit", raw, m, args) : call(raw, m, args);
                 case "getMetaData":
                     return wrap(DatabaseMetaData.class, call(raw, m, args));
                 case "createStatement":

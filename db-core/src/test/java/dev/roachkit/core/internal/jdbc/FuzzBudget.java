@@ -7,7 +7,8 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 
 /**
  * Sets the number of programs from {@code -Droachkit.fuzz.programs=N} (the long run) and the
- * seed from {@code -Droachkit.fuzz.seed=S} (to reproduce a run); without them the property's
+ * seed from {@code -Droachkit.fuzz.seed=S} (to reproduce a run), and shrinks without a time bound
+ * with {@code -Droachkit.fuzz.fullShrink=true} (smallest counterexamples); without them the property's
  * own small CI budget applies.
  */
 public final class FuzzBudget implements AroundPropertyHook {
@@ -20,6 +21,9 @@ public final class FuzzBudget implements AroundPropertyHook {
         String seed = System.getProperty("roachkit.fuzz.seed", "");
         if (!seed.isBlank()) {
             context.attributes().setSeed(seed.strip());
+        }
+        if (Boolean.getBoolean("roachkit.fuzz.fullShrink")) {
+            context.attributes().setShrinking(net.jqwik.api.ShrinkingMode.FULL);
         }
         return property.execute();
     }

@@ -37,6 +37,13 @@ enum FuzzCategory {
     CALLABLE,
     /** Statement.getWarnings() after a server NOTICE. */
     WARNINGS,
+    /** Not an operation: the fault that kills the backend just before {@code rollback()}. */
+    FAULT_ROLLBACK_LOSS,
+    /**
+     * Not an operation: faults while the transaction is already aborted by an error the
+     * program caught (pgjdbc then answers 25P02 to everything until rollback).
+     */
+    FAULT_IN_ABORTED_TRANSACTION,
     /**
      * Not an operation: the check that after TransactionRetrySQLException inside a transaction
      * the connection refuses statements with 25P02 until rollback().

@@ -226,8 +226,12 @@ final class FuzzOps {
         }
 
         public String java() {
-            return "long n = <SELECT n FROM acct WHERE id = " + id + ">; "
-                    + updateJava(prepared, "UPDATE acct SET n = ? WHERE id = ?", 0L, id).replace("0L", "n + " + delta);
+            String write = prepared
+                    ? "ps = c.prepareStatement(\"UPDATE acct SET n = ? WHERE id = ?\"); ps.setLong(1, n + " + delta
+                            + "); ps.setLong(2, " + id + "L); ps.executeUpdate();"
+                    : "c.createStatement().executeUpdate(\"UPDATE acct SET n = \" + (n + " + delta + ") + \" WHERE id = "
+                            + id + "\");";
+            return "long n = /* SELECT n FROM acct WHERE id = " + id + ", prepared */; " + write;
         }
     }
 
