@@ -13,6 +13,8 @@ enum FuzzCategory {
     BATCH,
     /** RETURN_GENERATED_KEYS with executeUpdate, executeLargeUpdate, execute and prepareStatement. */
     GENERATED_KEYS,
+    /** Statement.executeLargeUpdate(sql, RETURN_GENERATED_KEYS), on its own because it has its own path. */
+    GENERATED_KEYS_LARGE_UPDATE,
     /** setAutoCommit switches, commit(), rollback(). */
     TRANSACTION,
     /** setSchema between schemas holding same-named tables. */

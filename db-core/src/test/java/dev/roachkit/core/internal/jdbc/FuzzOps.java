@@ -245,7 +245,7 @@ final class FuzzOps {
         }
 
         public FuzzCategory category() {
-            return FuzzCategory.GENERATED_KEYS;
+            return api == 1 ? FuzzCategory.GENERATED_KEYS_LARGE_UPDATE : FuzzCategory.GENERATED_KEYS;
         }
 
         public void run(FuzzSession s) throws SQLException {

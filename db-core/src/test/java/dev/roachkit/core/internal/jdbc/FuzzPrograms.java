@@ -6,6 +6,7 @@ import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.Tuple;
 
 /** Random fuzz programs: weighted steps over the {@link FuzzSchema} world, and a few faults. */
@@ -47,7 +48,9 @@ final class FuzzPrograms {
                 Arbitraries.longs().between(-3, 9)).as(FuzzOps.Write::new));
         add(all, 2, Combinators.combine(bool(), ids(), Arbitraries.longs().between(-5, 5))
                 .as(FuzzOps.ReadModifyWrite::new));
-        add(all, 2, Combinators.combine(Arbitraries.integers().between(0, 4), ids(),
+        add(all, 2, Combinators.combine(Arbitraries.of(0, 2, 3, 4), ids(),
+                Arbitraries.of("k1", "k2", "k3", "seed-a")).as(FuzzOps.InsertWithKeys::new));
+        add(all, 1, Combinators.combine(Arbitraries.just(1), ids(),
                 Arbitraries.of("k1", "k2", "k3", "seed-a")).as(FuzzOps.InsertWithKeys::new));
         add(all, 2, Combinators.combine(bool(), Arbitraries.longs().between(0, 9).list().ofMinSize(1)
                 .ofMaxSize(4)).as(FuzzOps.Batch::new));
@@ -82,10 +85,12 @@ final class FuzzPrograms {
             }
         }
         Arbitrary<FuzzOp> op = Arbitraries.frequencyOf(kept);
-        Arbitrary<Fault> fault = Combinators.combine(Arbitraries.integers().between(0, 3 * maxOps),
+        // Most programs make 1-3 physical calls per step; faults beyond the last call are wasted.
+        Arbitrary<Fault> fault = Combinators.combine(Arbitraries.integers().between(0, 2 * maxOps),
                 Arbitraries.integers().between(0, 2)).as(Fault::new);
         return Combinators.combine(Arbitraries.frequency(Tuple.of(3, true), Tuple.of(1, false)),
-                op.list().ofMinSize(1).ofMaxSize(maxOps), fault.list().ofMaxSize(3))
+                op.list().ofMinSize(1).ofMaxSize(maxOps).withSizeDistribution(RandomDistribution.uniform()),
+                fault.list().ofMinSize(1).ofMaxSize(3))
                 .as((tx, ops, faults) -> {
                     List<FuzzOp> all = new ArrayList<>(ops.size() + 1);
                     if (tx) {
