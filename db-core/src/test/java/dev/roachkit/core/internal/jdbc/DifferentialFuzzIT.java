@@ -67,7 +67,8 @@ class DifferentialFuzzIT {
     static final Set<FuzzCategory> KNOWN_FAILING_TODAY = EnumSet.of(
             FuzzCategory.SET_SCHEMA, FuzzCategory.STICKY_GIVE_UP, FuzzCategory.FAULT_ROLLBACK_LOSS,
             FuzzCategory.FAULT_IN_ABORTED_TRANSACTION, FuzzCategory.GENERATED_KEYS_LARGE_UPDATE,
-            FuzzCategory.TX_CONTROL_SQL, FuzzCategory.ESCAPE_UNWRAP, FuzzCategory.ESCAPE_METADATA);
+            FuzzCategory.TX_CONTROL_SQL, FuzzCategory.ESCAPE_UNWRAP, FuzzCategory.ESCAPE_METADATA,
+            FuzzCategory.FAULT_AT_AUTOCOMMIT_BATCH);
 
     private static TestServer server;
     private static String database;

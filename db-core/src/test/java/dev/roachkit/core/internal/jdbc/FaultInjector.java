@@ -45,6 +45,7 @@ final class FaultInjector {
 
     private final boolean rollbackLoss;
     private final boolean inAborted;
+    private final boolean atAutocommitBatch;
 
     /**
      * @param connector opens bare pgjdbc connections
@@ -57,6 +58,7 @@ final class FaultInjector {
                   java.util.Set<FuzzCategory> excluded) {
         this.rollbackLoss = !excluded.contains(FuzzCategory.FAULT_ROLLBACK_LOSS);
         this.inAborted = !excluded.contains(FuzzCategory.FAULT_IN_ABORTED_TRANSACTION);
+        this.atAutocommitBatch = !excluded.contains(FuzzCategory.FAULT_AT_AUTOCOMMIT_BATCH);
         this.connector = connector;
         this.side = side;
         this.injected = injected;
@@ -130,7 +132,8 @@ final class FaultInjector {
     private Object site(Connection raw, String site, Object target, Method m, Object[] args) throws Throwable {
         Fault.Kind kind = next(site);
         if (kind == null || !inAborted
-                && raw.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED) {
+                && raw.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED
+                || !atAutocommitBatch && m.getName().endsWith("Batch") && raw.getAutoCommit()) {
             return call(target, m, args);
         }
         switch (kind) {

@@ -41,6 +41,8 @@ enum FuzzCategory {
     WARNINGS,
     /** Not an operation: the fault that kills the backend just before {@code rollback()}. */
     FAULT_ROLLBACK_LOSS,
+    /** Not an operation: faults at an executeBatch() in auto-commit mode. */
+    FAULT_AT_AUTOCOMMIT_BATCH,
     /**
      * Not an operation: faults while the transaction is already aborted by an error the
      * program caught (pgjdbc then answers 25P02 to everything until rollback).
