@@ -68,7 +68,7 @@ class DifferentialFuzzIT {
             FuzzCategory.SET_SCHEMA, FuzzCategory.STICKY_GIVE_UP, FuzzCategory.FAULT_ROLLBACK_LOSS,
             FuzzCategory.FAULT_IN_ABORTED_TRANSACTION, FuzzCategory.GENERATED_KEYS_LARGE_UPDATE,
             FuzzCategory.TX_CONTROL_SQL, FuzzCategory.ESCAPE_UNWRAP, FuzzCategory.ESCAPE_METADATA,
-            FuzzCategory.FAULT_AT_AUTOCOMMIT_BATCH);
+            FuzzCategory.FAULT_AT_AUTOCOMMIT_BATCH, FuzzCategory.MUTABLE_PARAMS);
 
     private static TestServer server;
     private static String database;
