@@ -63,9 +63,9 @@ import java.util.concurrent.Executor;
  * <li>ACTIVE and unreplayable: a restart or a lost link gives up at once.</li>
  * <li>FAILED: like pgjdbc after an error, nothing runs until {@code rollback()}; nothing of the
  *     transaction was committed.</li>
- * <li>A commit that fails with a restart is replayed and committed once; one whose outcome is
- *     unknown raises {@link AmbiguousCommitSQLException} and is never replayed; either way the
- *     transaction is over.</li>
+ * <li>A commit that fails with a restart is replayed and committed once; if that gives up, the
+ *     transaction is FAILED like any other give-up. A commit whose outcome is unknown raises
+ *     {@link AmbiguousCommitSQLException}, is never replayed, and ends the transaction.</li>
  * <li>Replacing the physical connection restores the whole logical session first
  *     ({@link SessionState}); a session that holds state no fresh connection can get back
  *     (advisory locks, temporary tables, {@code LISTEN}, the physical connection taken through
@@ -698,7 +698,7 @@ public final class RetryingConnection implements Connection {
 
     /**
      * COMMIT (or the commit of {@code setAutoCommit(true)}), replaying on a restart; an unknown
-     * outcome becomes AmbiguousCommitSQLException. However it ends, the transaction is over.
+     * outcome becomes AmbiguousCommitSQLException and ends the transaction; a give-up leaves it FAILED.
      */
     private void finishTransaction(boolean commit) throws SQLException {
         if (lost) {
@@ -737,8 +737,10 @@ public final class RetryingConnection implements Connection {
                 return null;
             });
         } catch (SQLException x) {
-            if (tx != Tx.IDLE) {
+            if (tx == Tx.ACTIVE) {
                 abandonAfterCommitFailure();
+            } else if (tx == Tx.FAILED) {
+                syncAutoCommitQuietly(); // gave up: stays FAILED until rollback(), like any give-up
             }
             throw x;
         }
@@ -748,6 +750,11 @@ public final class RetryingConnection implements Connection {
     /** After a failed commit: nothing more of it stays on the server, and the physical auto-commit mode is ours again. */
     private void abandonAfterCommitFailure() {
         rollbackQuietly();
+        syncAutoCommitQuietly();
+        end(false);
+    }
+
+    private void syncAutoCommitQuietly() {
         if (!lost) {
             try {
                 if (delegate.getAutoCommit() != session.autoCommit) {
@@ -757,7 +764,6 @@ public final class RetryingConnection implements Connection {
                 markIfBroken(e);
             }
         }
-        end(false);
     }
 
     /** One more commit after a replay; a lost connection now is ambiguous, never replayed again. */
@@ -919,6 +925,9 @@ public final class RetryingConnection implements Connection {
     private void beforeExecuteLight() throws SQLException {
         checkOpen();
         if (lost) {
+            if (tx == Tx.FAILED && session.pinned() != null) {
+                throw failed(); // nothing to make a statement on; rollback() first, which reports the loss
+            }
             if (tx == Tx.ACTIVE) {
                 recover(new SQLException("connection lost", "08006"), false, () -> null);
             } else {

@@ -94,6 +94,18 @@ final class SqlText {
         return new Scan(sql).run();
     }
 
+    /** Statement heads that matter; anything else is an ordinary statement. */
+    private static final String[] HEADS = {"BEGIN", "START", "COMMIT", "END", "ABORT", "ROLLBACK", "SAVEPOINT",
+        "RELEASE", "PREPARE", "SET", "RESET", "CALL", "DO", "LISTEN", "UNLISTEN", "DISCARD", "LOAD", "DECLARE", "COPY",
+        "CREATE"};
+
+    /** Functions that matter wherever they are called. */
+    private static final String[] FUNCTIONS = {"PG_ADVISORY_LOCK", "PG_ADVISORY_LOCK_SHARED", "PG_TRY_ADVISORY_LOCK",
+        "PG_TRY_ADVISORY_LOCK_SHARED", "PG_ADVISORY_UNLOCK", "PG_ADVISORY_UNLOCK_SHARED", "PG_ADVISORY_UNLOCK_ALL",
+        "SET_CONFIG", "LO_IMPORT", "LO_EXPORT", "LO_CREATE", "LO_CREAT", "LO_UNLINK", "LO_OPEN", "LO_CLOSE", "LO_PUT",
+        "LO_GET", "LO_FROM_BYTEA", "LO_TRUNCATE", "LO_TRUNCATE64", "LO_LSEEK", "LO_LSEEK64", "LO_TELL", "LO_TELL64",
+        "LOREAD", "LOWRITE"};
+
     /** One pass over the text. */
     private static final class Scan {
         private final String s;
@@ -249,22 +261,41 @@ final class SqlText {
                     || s.charAt(pos) == '$')) {
                 pos++;
             }
-            boolean head = wordCount < words.length;
             int after = pos;
             while (after < n && Character.isWhitespace(s.charAt(after))) {
                 after++;
             }
-            boolean call = after < n && s.charAt(after) == '(';
-            if (!head && !call) {
-                return; // most words: no allocation
+            if (after < n && s.charAt(after) == '(') {
+                String f = match(start, pos, FUNCTIONS);
+                if (f != null) {
+                    function(f);
+                }
             }
-            String w = s.substring(start, pos).toUpperCase(Locale.ROOT);
-            if (head) {
+            if (wordCount >= words.length) {
+                return;
+            }
+            if (wordCount == 0) {
+                // The first word decides whether the statement matters; most do not, and cost no allocation.
+                String w = match(start, pos, HEADS);
+                if (w == null) {
+                    wordCount = words.length + 1;
+                    return;
+                }
                 words[wordCount++] = w;
+                return;
             }
-            if (call) {
-                function(w);
+            words[wordCount++] = s.substring(start, pos).toUpperCase(Locale.ROOT);
+        }
+
+        /** @return the candidate equal to s[start, end) ignoring case, or null */
+        private String match(int start, int end, String[] candidates) {
+            int len = end - start;
+            for (String c : candidates) {
+                if (c.length() == len && s.regionMatches(true, start, c, 0, len)) {
+                    return c;
+                }
             }
+            return null;
         }
 
         private void function(String name) {
@@ -273,9 +304,6 @@ final class SqlText {
                         "PG_TRY_ADVISORY_LOCK_SHARED", "PG_ADVISORY_UNLOCK", "PG_ADVISORY_UNLOCK_SHARED",
                         "PG_ADVISORY_UNLOCK_ALL" -> pin("it took or released a session advisory lock");
                 case "SET_CONFIG" -> pin("it called set_config(...)");
-                case "PG_LISTENING_CHANNELS", "PG_NOTIFY" -> {
-                    // reading or sending notifications changes no session state
-                }
                 case "LO_IMPORT", "LO_EXPORT", "LO_CREATE", "LO_CREAT", "LO_UNLINK", "LO_OPEN", "LO_CLOSE",
                         "LO_PUT", "LO_GET", "LO_FROM_BYTEA", "LO_TRUNCATE", "LO_TRUNCATE64", "LO_LSEEK",
                         "LO_LSEEK64", "LO_TELL", "LO_TELL64", "LOREAD", "LOWRITE" -> flags |= LARGE_OBJECT;

@@ -34,7 +34,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * backend before or after COMMIT, before ROLLBACK). For every program exactly one must hold:
  * <ol>
  *   <li>every value (b) returned equals (a)'s, and the final database equals (a)'s; or</li>
- *   <li>(b) got {@link TransactionRetrySQLException}, {@link AmbiguousCommitSQLException} or a
+ *   <li>(b) got {@link TransactionRetrySQLException}, {@link AmbiguousCommitSQLException}, a
+ *       restart in auto-commit mode that the proxy must not send again, or a
  *       connection failure (08xxx/57P0x) at step f, every value before it equals (a)'s, the
  *       program stops there (rolling back), and the database equals (a)'s committed state just
  *       before step f or just after it: the interrupted transaction applied fully or not at all,
@@ -44,11 +45,10 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * Counterexamples are shrunk by jqwik and printed as Java-like listings ({@link FuzzProgram}).
  *
  * <p>Budgets. {@code mvn verify} runs {@value #CI_PROGRAMS} programs of up to {@value #MAX_OPS}
- * steps, leaving out the categories in {@link #KNOWN_FAILING_TODAY} (printed at the start).
- * The long run, every category included:
+ * steps of every category. The long run:
  * <pre>
  * mvn -B -ntp -pl db-core verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dit.test=DifferentialFuzzIT -Droachkit.fuzz.programs=20000 -Droachkit.fuzz.all=true
+ *     -Dit.test=DifferentialFuzzIT -Droachkit.fuzz.programs=20000
  * </pre>
  * ({@code -Droachkit.fuzz.seed=S} repeats a run.) Each run ends with a summary line: programs,
  * statements, faults injected by kind, replays, outcomes, mismatches.
@@ -59,31 +59,12 @@ class DifferentialFuzzIT {
     static final int CI_PROGRAMS = 300;
     static final int MAX_OPS = 14;
 
-    /**
-     * Categories today's proxy is known to break (issue 10); the CI budget leaves them out so the
-     * build stays green while the proxy is rewritten. Empty it when the fixes land. The long run
-     * with {@code -Droachkit.fuzz.all=true} includes them.
-     */
-    static final Set<FuzzCategory> KNOWN_FAILING_TODAY = EnumSet.of(
-            FuzzCategory.SET_SCHEMA, FuzzCategory.STICKY_GIVE_UP, FuzzCategory.FAULT_ROLLBACK_LOSS,
-            FuzzCategory.FAULT_IN_ABORTED_TRANSACTION, FuzzCategory.GENERATED_KEYS_LARGE_UPDATE,
-            FuzzCategory.TX_CONTROL_SQL, FuzzCategory.ESCAPE_UNWRAP, FuzzCategory.ESCAPE_METADATA,
-            FuzzCategory.FAULT_AT_AUTOCOMMIT_BATCH, FuzzCategory.MUTABLE_PARAMS);
-
     private static TestServer server;
     private static String database;
     private static Connection admin;
     private static RetryContext ctx;
     private static final FuzzStats STATS = new FuzzStats();
     private static long started;
-
-    private static boolean all() {
-        return Boolean.getBoolean("roachkit.fuzz.all");
-    }
-
-    private static Set<FuzzCategory> excluded() {
-        return all() ? EnumSet.noneOf(FuzzCategory.class) : KNOWN_FAILING_TODAY;
-    }
 
     @BeforeContainer
     static void start() throws SQLException {
@@ -96,8 +77,6 @@ class DifferentialFuzzIT {
         FuzzSchema.install(admin, database);
         ctx = new RetryContext(Settings.of(Map.of("db_url", server.url(database), "db_retry_max_attempts", 4,
                 "db_retry_initial_backoff", "1ms", "db_retry_max_backoff", "2ms")), new RetryCounters());
-        System.out.println("[differential fuzz] categories left out (KNOWN_FAILING_TODAY"
-                + (all() ? ", overridden by -Droachkit.fuzz.all" : "") + "): " + excluded());
         started = System.nanoTime();
     }
 
@@ -112,7 +91,7 @@ class DifferentialFuzzIT {
 
     @Provide
     Arbitrary<FuzzProgram> programs() {
-        return FuzzPrograms.programs(excluded(), MAX_OPS);
+        return FuzzPrograms.programs(EnumSet.noneOf(FuzzCategory.class), MAX_OPS);
     }
 
     @Property(tries = CI_PROGRAMS, shrinking = ShrinkingMode.BOUNDED)
@@ -177,7 +156,7 @@ class DifferentialFuzzIT {
         FuzzSchema.reset(admin);
         Run run = new Run();
         FaultInjector faults = new FaultInjector(() -> server.connect(database), admin, program.faults(), STATS::fault,
-                excluded());
+                EnumSet.noneOf(FuzzCategory.class));
         RetryCounters before = ctx.counters;
         long replays = before.replays.sum();
         long accepted = before.replaysSucceeded.sum();
@@ -193,14 +172,19 @@ class DifferentialFuzzIT {
                 try {
                     ops.get(i).run(s);
                 } catch (SQLException e) {
-                    if (!faultOutcome(e)) {
+                    // In auto-commit mode a restart of a statement the proxy must not send again
+                    // (transaction control, CALL, several statements) reaches the program as it is.
+                    boolean restartLetThrough = SqlStates.isRestart(e) && !(e instanceof TransactionRetrySQLException)
+                            && autoCommit(c);
+                    if (!faultOutcome(e) && !restartLetThrough) {
                         s.obs("ERR " + e.getSQLState());
                         continue;
                     }
                     s.obs("STOP " + describe(e));
                     run.stop = i;
                     outcome = e instanceof TransactionRetrySQLException ? "retry-exception"
-                            : e instanceof AmbiguousCommitSQLException ? "ambiguous-commit" : "connection-failure";
+                            : e instanceof AmbiguousCommitSQLException ? "ambiguous-commit"
+                            : restartLetThrough ? "auto-commit-restart" : "connection-failure";
                     if (e instanceof TransactionRetrySQLException && !autoCommit(c)) {
                         checkRefusesUntilRollback(c, run);
                     }
@@ -235,10 +219,6 @@ class DifferentialFuzzIT {
 
     /** DESIGN.md invariant 2: give-up is sticky, as pgjdbc's aborted transaction is. */
     private static void checkRefusesUntilRollback(Connection c, Run run) {
-        if (KNOWN_FAILING_TODAY.contains(FuzzCategory.STICKY_GIVE_UP) && !all()) {
-            STATS.stickySkipped++;
-            return;
-        }
         try (Statement st = c.createStatement()) {
             st.executeQuery("SELECT 1").close();
             run.problems.add("after TransactionRetrySQLException the connection ran the next statement"

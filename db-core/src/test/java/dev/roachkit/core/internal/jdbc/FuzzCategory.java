@@ -2,7 +2,7 @@ package dev.roachkit.core.internal.jdbc;
 
 /**
  * What a fuzz operation exercises, so that a category the proxy is known to fail today can be
- * left out of the CI budget by name ({@link DifferentialFuzzIT#KNOWN_FAILING_TODAY}), never silently.
+ * left out of a run by name (the generator takes a set to exclude), never silently.
  */
 enum FuzzCategory {
     /** executeQuery, plain and prepared, result-set navigation and every getter. */

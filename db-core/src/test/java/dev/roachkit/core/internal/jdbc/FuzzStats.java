@@ -11,7 +11,6 @@ final class FuzzStats {
     long replays;
     long replaysSucceeded;
     long mismatches;
-    long stickySkipped;
     final Map<Fault.Kind, Long> faults = new EnumMap<>(Fault.Kind.class);
     final Map<String, Long> outcomes = new TreeMap<>();
 
@@ -26,8 +25,7 @@ final class FuzzStats {
     String summary(long millis) {
         long injected = faults.values().stream().mapToLong(Long::longValue).sum();
         return String.format("[differential fuzz] programs=%d statements=%d faults=%d %s replays=%d (accepted %d)"
-                        + " outcomes=%s mismatches=%d sticky-checks-skipped=%d in %d s",
-                programs, statements, injected, faults, replays, replaysSucceeded, outcomes, mismatches, stickySkipped,
-                millis / 1000);
+                        + " outcomes=%s mismatches=%d in %d s",
+                programs, statements, injected, faults, replays, replaysSucceeded, outcomes, mismatches, millis / 1000);
     }
 }
