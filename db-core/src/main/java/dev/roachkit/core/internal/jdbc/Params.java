@@ -56,8 +56,10 @@ final class Params {
     private byte[] types;
     private Object[] values;
     private Object[] extras;
-    private boolean[] kept;
     private int count;
+
+    /** Set on a kind whose value could not be copied (kept by reference). */
+    private static final byte BY_REFERENCE = 0x40;
 
     /** Arrays grow on the first set: a statement that is never given parameters allocates none. */
     Params() {
@@ -68,7 +70,6 @@ final class Params {
         types = new byte[capacity];
         values = new Object[capacity];
         extras = new Object[capacity];
-        kept = new boolean[capacity];
     }
 
     /**
@@ -89,13 +90,11 @@ final class Params {
             types = Arrays.copyOf(types, n);
             values = Arrays.copyOf(values, n);
             extras = Arrays.copyOf(extras, n);
-            kept = Arrays.copyOf(kept, n);
         }
-        types[i] = type;
         Object v = copy(value);
+        types[i] = v == UNKNOWN ? (byte) (type | BY_REFERENCE) : type;
         values[i] = v == UNKNOWN ? value : v;
         extras[i] = extra instanceof Calendar cal ? cal.clone() : extra;
-        kept[i] = type != OPAQUE && v != UNKNOWN;
         count = Math.max(count, i + 1);
     }
 
@@ -167,7 +166,7 @@ final class Params {
     /** @return whether some parameter is a stream, a LOB or an object that could not be copied */
     boolean unsafe() {
         for (int i = 0; i < count; i++) {
-            if (types[i] != UNSET && !kept[i]) {
+            if (types[i] == OPAQUE || (types[i] & BY_REFERENCE) != 0) {
                 return true;
             }
         }
@@ -179,7 +178,6 @@ final class Params {
         Arrays.fill(types, 0, count, UNSET);
         Arrays.fill(values, 0, count, null);
         Arrays.fill(extras, 0, count, null);
-        Arrays.fill(kept, 0, count, false);
         count = 0;
     }
 
@@ -189,7 +187,6 @@ final class Params {
         System.arraycopy(types, 0, p.types, 0, count);
         System.arraycopy(values, 0, p.values, 0, count);
         System.arraycopy(extras, 0, p.extras, 0, count);
-        System.arraycopy(kept, 0, p.kept, 0, count);
         p.count = count;
         return p;
     }
@@ -221,7 +218,7 @@ final class Params {
             int idx = i + 1;
             Object v = values[i];
             Object x = extras[i];
-            switch (types[i]) {
+            switch ((byte) (types[i] & ~BY_REFERENCE)) {
                 case UNSET, OPAQUE -> {
                     // nothing to set: never set, or a stream only the application can provide again
                 }

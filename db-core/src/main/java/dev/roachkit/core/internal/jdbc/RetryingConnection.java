@@ -105,8 +105,8 @@ public final class RetryingConnection implements Connection {
     private String sqlTextControl;
     /** Created on the first recorded transaction: most borrowed connections never record one. */
     private Journal journal;
-    /** Where observations go when nothing is recorded. */
-    private final Digest scratch = new Digest();
+    /** Where observations go when nothing is recorded; made when first needed. */
+    private Digest scratch;
     private final List<RetryingStatement> statements = new ArrayList<>(4);
     private final List<RetryingResultSet> resultSets = new ArrayList<>(0);
 
@@ -255,6 +255,9 @@ public final class RetryingConnection implements Connection {
 
     /** @return a digest that is thrown away, for observations made while nothing is recorded */
     Digest scratch() {
+        if (scratch == null) {
+            scratch = new Digest();
+        }
         return scratch;
     }
 

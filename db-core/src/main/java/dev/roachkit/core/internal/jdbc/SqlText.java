@@ -15,7 +15,8 @@ import java.util.Locale;
  * at the first words of each statement and at every identifier followed by {@code (}. It errs on
  * the safe side: text it cannot classify counts as not restorable.
  *
- * <p>Immutable; thread-safe. {@link #of(String)} does one linear pass over the text.
+ * <p>Immutable; thread-safe. {@link #of(String)} does one linear pass over a text it has not
+ * seen before.
  */
 final class SqlText {
     /** {@code BEGIN}, {@code START TRANSACTION}, {@code COMMIT}, {@code END}, {@code ROLLBACK} (not TO),
@@ -91,8 +92,26 @@ final class SqlText {
         if (sql == null) {
             return PLAIN;
         }
-        return new Scan(sql).run();
+        SqlText known = CACHE.get(sql);
+        if (known != null) {
+            return known;
+        }
+        SqlText t = new Scan(sql).run();
+        if (CACHE.size() < CACHE_LIMIT && sql.length() <= CACHED_LENGTH) {
+            CACHE.putIfAbsent(sql, t);
+        }
+        return t;
     }
+
+    /**
+     * Applications run the same SQL strings over and over: classify each once. Bounded in entries
+     * and text length so SQL with inlined values cannot make it grow without end; past the bound
+     * texts are classified on each call (one linear pass, no cache growth).
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, SqlText> CACHE =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 4096;
+    private static final int CACHED_LENGTH = 4096;
 
     /** Statement heads that matter; anything else is an ordinary statement. */
     private static final String[] HEADS = {"BEGIN", "START", "COMMIT", "END", "ABORT", "ROLLBACK", "SAVEPOINT",
