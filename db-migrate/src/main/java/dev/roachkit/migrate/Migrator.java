@@ -552,7 +552,7 @@ public final class Migrator {
                         } else {
                             runStep(c, v, s, n, plan.steps().size());
                         }
-                        report(progress, v, s, n, plan.steps().size(), t0);
+                        report(progress, v, s, n, plan.steps().size(), t0, "");
                     }
                 });
             } catch (DatabaseException e) {
@@ -616,7 +616,8 @@ public final class Migrator {
                         + index + " (" + s.description() + "): " + e.getMessage() + ". Steps before it are applied;"
                         + " fix the problem and start again to resume.", e.sqlState().orElse(null), e);
             }
-            report(progress, v, s, n, plan.steps().size(), t0);
+            report(progress, v, s, n, plan.steps().size(), t0, s.kind() == Step.Kind.CREATE_INDEX
+                    && concurrentIndexes() ? " (concurrently)" : "");
         }
     }
 
@@ -704,9 +705,9 @@ public final class Migrator {
                 + ": already applied by an earlier run, skipped");
     }
 
-    private static void report(Consumer<String> progress, Version v, Step s, int n, int total, long t0) {
+    private static void report(Consumer<String> progress, Version v, Step s, int n, int total, long t0, String how) {
         progress.accept("v" + v.version() + " step " + n + "/" + total + " " + (s.destructive() ? "[destructive] "
-                : "[safe] ") + s.description() + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+                : "[safe] ") + s.description() + how + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
     }
 
     private static void exec(Connection c, String sql) throws SQLException {
