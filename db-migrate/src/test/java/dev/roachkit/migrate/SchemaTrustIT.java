@@ -237,4 +237,24 @@ class SchemaTrustIT {
         assertThat(f.rows("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
                 + " WHERE c.relname = 'items_by_code'")).containsExactly("t");
     }
+
+    @Test
+    void anIndexLeftInvalidByAnInterruptedBuildIsBuiltAgain() throws Exception {
+        Map<String, Object> statement = Map.of("db_migration_mode", "statement");
+        f.version(1, INDEXED);
+        f.migrate(statement);
+        f.exec("INSERT INTO items VALUES (1, 'a'), (2, 'a')");
+        // What a killed or failed concurrent build leaves: an index that exists but is invalid.
+        assertThatThrownBy(() -> f.exec("CREATE UNIQUE INDEX CONCURRENTLY items_by_code ON items (code)"))
+                .hasMessageContaining("duplicate");
+        assertThat(f.rows("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                + " WHERE c.relname = 'items_by_code'")).containsExactly("f");
+        f.exec("UPDATE items SET code = 'b' WHERE id = 2");
+        f.version(2, INDEXED.replace("version = 1", "version = 2").replace("} ] } ]",
+                "} ]\n  indexes = [ { name = items_by_code, columns = [code], unique = true } ] } ]"));
+        f.migrate(statement);
+        assertThat(f.rows("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                + " WHERE c.relname = 'items_by_code'")).containsExactly("t");
+        assertThatThrownBy(() -> f.exec("INSERT INTO items VALUES (3, 'a')")).hasMessageContaining("duplicate key");
+    }
 }
