@@ -61,6 +61,7 @@ public final class Migrator {
     private final ClassLoader loader;
     private final Bookkeeping bookkeeping;
     private volatile Set<String> managedTables = Set.of();
+    private volatile Map<Integer, String> checksums = Map.of();
 
     private Migrator(Database db, MigrateSettings settings, ClassLoader loader) {
         this.db = db;
@@ -92,12 +93,13 @@ public final class Migrator {
         SchemaFiles.Loaded loaded = SchemaFiles.scan(settings.locations(), loader);
         List<Version> versions = loaded.versions();
         remember(versions);
+        checksums = loaded.checksums();
         ensureBookkeeping();
         int current = currentVersion();
         if (versions.isEmpty() && current > 0) {
             throw new DatabaseSchemaException(noFilesMessage(current));
         }
-        List<String> changed = checksumProblems(versions);
+        List<String> changed = checksumProblems(versions, loaded.checksums());
         if (!changed.isEmpty()) {
             throw new DatabaseSchemaException(String.join("\n", changed));
         }
@@ -137,12 +139,12 @@ public final class Migrator {
     }
 
     /** @return one message per applied version whose file's checksum differs from the recorded one */
-    private List<String> checksumProblems(List<Version> versions) {
+    private List<String> checksumProblems(List<Version> versions, Map<Integer, String> current) {
         Map<Integer, String> recorded = bookkeeping.checksums();
         List<String> out = new ArrayList<>();
         for (Version v : versions) {
             String was = recorded.get(v.version());
-            String now = Checksums.of(v);
+            String now = current.get(v.version());
             if (was != null && !was.equals(now)) {
                 out.add(v.file() + " changed after version " + v.version() + " was applied: its tables or migrations"
                         + " differ from what was applied (checksum " + was.substring(0, 12) + "... recorded, "
@@ -185,7 +187,7 @@ public final class Migrator {
         if (newest > 0 && current > newest) {
             warnings.add(aheadMessage(current, newest));
         }
-        warnings.addAll(checksumProblems(versions));
+        warnings.addAll(checksumProblems(versions, loaded.checksums()));
         return new Status(current, newest, applied, pending, warnings);
     }
 
@@ -361,7 +363,8 @@ public final class Migrator {
      * @throws DatabaseSchemaException when a schema file is invalid
      */
     public List<String> repair() {
-        List<Version> versions = SchemaFiles.load(settings.locations(), loader);
+        SchemaFiles.Loaded loaded = SchemaFiles.scan(settings.locations(), loader);
+        List<Version> versions = loaded.versions();
         ensureBookkeeping();
         Map<Integer, String> recorded = bookkeeping.checksums();
         int current = currentVersion();
@@ -369,7 +372,7 @@ public final class Migrator {
         db.transaction(c -> {
             out.clear();
             for (Version v : versions) {
-                String now = Checksums.of(v);
+                String now = loaded.checksums().get(v.version());
                 String was = recorded.get(v.version());
                 if (v.version() <= current && !now.equals(was)) {
                     Bookkeeping.putChecksum(c, v.version(), now);
@@ -518,7 +521,7 @@ public final class Migrator {
             lock.verify(c);
             for (Version w : versions) {
                 if (w.version() <= upTo) {
-                    Bookkeeping.recordBaseline(c, w.version(), Checksums.of(w));
+                    Bookkeeping.recordBaseline(c, w.version(), checksums.get(w.version()));
                 }
             }
         });
@@ -529,7 +532,7 @@ public final class Migrator {
                 settings.statementMode() ? "statement-by-statement" : "transactional");
         long start = System.nanoTime();
         List<String> keys = migrationKeys(v);
-        String checksum = Checksums.of(v);
+        String checksum = checksums.get(v.version());
         if (settings.statementMode()) {
             applyByStatement(v, plan, lock, progress, keys, checksum);
         } else {

@@ -1,65 +1,106 @@
 package dev.roachkit.migrate.internal;
 
-import dev.roachkit.migrate.internal.Model.Column;
-import dev.roachkit.migrate.internal.Model.ForeignKey;
-import dev.roachkit.migrate.internal.Model.Index;
-import dev.roachkit.migrate.internal.Model.Table;
-import dev.roachkit.migrate.internal.Model.Version;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
 
 /**
- * Checksums of what a version does: its tables (names, columns in order with type, nullability,
- * default and uniqueness, primary key, foreign keys, indexes) and its {@code migrations}, each
- * normalised by {@link SqlScanner#normalize} and the model, so reformatting a file, reordering
- * its tables, adding comments or {@code renamed_from} hints does not change it; any change to
- * the schema a version declares or to the SQL it runs does. Also the SHA-256 keys under which
- * custom migrations are recorded as done.
+ * Checksums of what a version file says: its {@code version}, {@code tables} and
+ * {@code migrations}, computed from the HOCON tree, not the file's bytes and not roachkit's model
+ * of it (so upgrading roachkit never changes the checksum of a file that did not change). Comments,
+ * formatting, quoting, key order inside objects, the case of type names, {@code renamed_from}
+ * hints and the order of tables, foreign keys and indexes do not count; SQL (migrations and
+ * defaults) is compared after {@link SqlScanner#normalize}. Any other change (a column, a type, a key, a migration, the order of columns or migrations) does.
+ * Also the SHA-256 keys under which custom migrations are recorded as done.
  *
  * <p>Stateless; thread-safe.
  */
 public final class Checksums {
+    private static final List<String> COUNTED = List.of("version", "tables", "migrations");
+    /** Lists whose order means nothing; columns and migrations keep theirs. */
+    private static final List<String> UNORDERED = List.of("tables", "foreign_keys", "indexes");
+
     private Checksums() {
     }
 
     /**
-     * @param v a parsed version
-     * @return the hex SHA-256 of its normalised tables and migrations
+     * @param hocon a version file's text, which must parse (check it with {@link SchemaParser} first)
+     * @return the hex SHA-256 of its normalised version, tables and migrations
+     * @throws ConfigException when the text is not HOCON
      */
-    public static String of(Version v) {
+    public static String of(String hocon) {
+        ConfigObject root = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF))
+                .resolve().root();
         StringBuilder sb = new StringBuilder("roachkit-version-checksum-1\n");
-        List<Table> tables = new ArrayList<>(v.tables());
-        tables.sort(Comparator.comparing(Table::name));
-        for (Table t : tables) {
-            sb.append("table ").append(t.name()).append('\n');
-            for (Column c : t.columns()) {
-                sb.append(" column ").append(c.name()).append(' ').append(c.type()).append(c.nullable() ? " null" : " notnull")
-                        .append(c.unique() ? " unique" : "").append(" default=")
-                        .append(c.defaultExpr().map(SqlScanner::normalize).orElse("")).append('\n');
-            }
-            sb.append(" pk ").append(t.primaryKey()).append('\n');
-            List<String> fks = new ArrayList<>();
-            for (ForeignKey fk : t.foreignKeys()) {
-                fks.add(" fk " + fk.columns() + " -> " + fk.refTable() + fk.refColumns() + " on delete " + fk.onDelete());
-            }
-            fks.sort(null);
-            fks.forEach(s -> sb.append(s).append('\n'));
-            List<String> indexes = new ArrayList<>();
-            for (Index i : t.indexes()) {
-                indexes.add(" index " + i.name() + " " + i.columns() + (i.unique() ? " unique" : ""));
-            }
-            indexes.sort(null);
-            indexes.forEach(s -> sb.append(s).append('\n'));
-        }
-        for (String m : v.migrations()) {
-            sb.append("migration ").append(SqlScanner.normalize(m)).append('\n');
+        for (String key : COUNTED) {
+            ConfigValue v = root.get(key);
+            sb.append(key).append('=');
+            canonical(v, key, sb);
+            sb.append('\n');
         }
         return sha256(sb.toString());
+    }
+
+    private static void canonical(ConfigValue v, String key, StringBuilder sb) {
+        if (v == null) {
+            sb.append("null");
+            return;
+        }
+        switch (v.valueType()) {
+            case OBJECT -> {
+                ConfigObject o = (ConfigObject) v;
+                sb.append('{');
+                for (String k : new TreeSet<>(o.keySet())) {
+                    if (k.equals("renamed_from")) {
+                        continue;
+                    }
+                    sb.append(quoted(k)).append(':');
+                    canonical(o.get(k), k, sb);
+                    sb.append(',');
+                }
+                sb.append('}');
+            }
+            case LIST -> {
+                List<String> items = new ArrayList<>();
+                for (ConfigValue item : (ConfigList) v) {
+                    StringBuilder one = new StringBuilder();
+                    canonical(item, key, one);
+                    items.add(one.toString());
+                }
+                if (UNORDERED.contains(key)) {
+                    items.sort(null);
+                }
+                sb.append('[').append(String.join(",", items)).append(']');
+            }
+            case STRING -> {
+                String text = (String) v.unwrapped();
+                if (key.equals("migrations") || key.equals("default")) {
+                    text = SqlScanner.normalize(text);
+                } else if (key.equals("type")) {
+                    text = text.replaceAll("\\s+", "").toUpperCase(Locale.ROOT);
+                } else {
+                    text = text.strip();
+                }
+                sb.append(quoted(text));
+            }
+            default -> sb.append(String.valueOf(v.unwrapped()));
+        }
+    }
+
+    private static String quoted(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     /**

@@ -46,12 +46,15 @@ public final class SchemaFiles {
      * @param versions the versions, parsed and validated, in order; empty when no file was found
      * @param warnings one line per file that is not a version (and so is ignored), and when no file was found at all
      * @param locations the locations searched, for messages
+     * @param checksums each version's {@link Checksums checksum}, by version number
      */
-    public record Loaded(List<Version> versions, List<String> warnings, String locations) {
-        /** Copies the lists. */
+    public record Loaded(List<Version> versions, List<String> warnings, String locations,
+                         Map<Integer, String> checksums) {
+        /** Copies the collections. */
         public Loaded {
             versions = List.copyOf(versions);
             warnings = List.copyOf(warnings);
+            checksums = Map.copyOf(checksums);
         }
     }
 
@@ -100,7 +103,12 @@ public final class SchemaFiles {
                     + " directory, or a jar built without its database/schema resources).");
         }
         warnings.forEach(LOG::warn);
-        return new Loaded(parse(sources), warnings, locations);
+        List<Version> versions = parse(sources);
+        Map<Integer, String> checksums = new TreeMap<>();
+        for (Source s : sources) {
+            checksums.put(s.number(), Checksums.of(s.text()));
+        }
+        return new Loaded(versions, warnings, locations, checksums);
     }
 
     private static String ignoredWarning(String name) {
