@@ -229,6 +229,17 @@ public final class Settings {
         return new Settings(sources);
     }
 
+    /**
+     * Warnings found while reading the settings (already logged at WARN): unknown keys with the
+     * closest known key, keys in the wrong section, environment variables overriding the file.
+     * Tools without a logging binding (the CLI) print them.
+     *
+     * @return the warnings, one line each; empty when there were none
+     */
+    public List<String> warnings() {
+        return sources.warnings();
+    }
+
     /** @return the parsed {@value #URL} */
     public ConnectionUrl url() {
         return url;

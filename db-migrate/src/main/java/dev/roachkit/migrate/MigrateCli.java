@@ -16,21 +16,26 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * The command line: {@code java -jar db-migrate-cli.jar status | plan | migrate | validate}.
- * Settings are read like the library reads them (settings.conf, {@code ROACHKIT_SETTINGS},
- * {@code DB_URL}, ...), with options on top. Exit codes: 0 done (or nothing to do), 1 drift found
- * by {@code validate}, 2 bad command line, 3 bad settings, 4 database unreachable, 5 schema file
- * invalid or migration refused or failed, 6 other database error.
+ * The command line: {@code java -jar db-migrate-cli.jar status | plan | migrate | validate |
+ * baseline | repair}. Settings are read like the library reads them (settings.conf,
+ * {@code ROACHKIT_SETTINGS}, {@code DB_URL}, ...), with options on top; the options may come
+ * before or after the command ({@code status --url X}), and every command has {@code --help}.
+ * Warnings (settings, schema files that are not versions, no schema files, the database ahead of
+ * the files, changed applied files) are printed to standard error. Exit codes: 0 done (or nothing
+ * to do), 1 drift found by {@code validate}, 2 bad command line, 3 bad settings, 4 database
+ * unreachable, 5 schema file invalid or migration refused or failed, 6 other database error.
  */
 @Command(name = "db-migrate", mixinStandardHelpOptions = true, version = "roachkit db-migrate 0.1",
         description = "Brings a CockroachDB or PostgreSQL database to the newest schema version in"
                 + " database/schema/vN.conf, safely: destructive steps only where a version allows them.",
         subcommands = {MigrateCli.StatusCmd.class, MigrateCli.PlanCmd.class, MigrateCli.MigrateCmd.class,
-                MigrateCli.ValidateCmd.class},
+                MigrateCli.ValidateCmd.class, MigrateCli.BaselineCmd.class, MigrateCli.RepairCmd.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done, or nothing to do", "1:validate found drift", "2:bad command line", "3:bad settings",
                 "4:database unreachable", "5:schema file invalid, or migration refused or failed",
@@ -42,19 +47,8 @@ public final class MigrateCli implements Callable<Integer> {
     static final int SCHEMA = 5;
     static final int DATABASE = 6;
 
-    @Option(names = "--settings", paramLabel = "FILE", description = "settings file (default: settings.conf in the"
-            + " working directory, or ROACHKIT_SETTINGS)")
-    Path settingsFile;
-
-    @Option(names = "--url", paramLabel = "URL", description = "database URL, over db_url from the settings")
-    String url;
-
-    @Option(names = "--location", paramLabel = "LOCATIONS", description = "schema files, over db_schema_location:"
-            + " filesystem:DIR or classpath:DIR, comma-separated")
-    String location;
-
-    @Option(names = "--mode", paramLabel = "MODE", description = "db_migration_mode: auto, transactional, statement")
-    String mode;
+    @Mixin
+    Common common = new Common();
 
     private PrintWriter out;
     private PrintWriter err;
@@ -106,7 +100,44 @@ public final class MigrateCli implements Callable<Integer> {
         return 2;
     }
 
-    Settings settings() {
+    /**
+     * The options every command takes, before or after the command name; a value given after
+     * the command wins over one given before it.
+     */
+    static final class Common {
+        @Option(names = "--settings", paramLabel = "FILE", description = "settings file (default: settings.conf in the"
+                + " working directory, or ROACHKIT_SETTINGS)")
+        Path settingsFile;
+
+        @Option(names = "--url", paramLabel = "URL", description = "database URL, over db_url from the settings")
+        String url;
+
+        @Option(names = "--location", paramLabel = "LOCATIONS", description = "schema files, over db_schema_location:"
+                + " filesystem:DIR or classpath:DIR, comma-separated")
+        String location;
+
+        @Option(names = "--mode", paramLabel = "MODE", description = "db_migration_mode: auto, transactional, statement")
+        String mode;
+
+        void over(Common base) {
+            settingsFile = settingsFile != null ? settingsFile : base.settingsFile;
+            url = url != null ? url : base.url;
+            location = location != null ? location : base.location;
+            mode = mode != null ? mode : base.mode;
+        }
+    }
+
+    Settings settings(Common local) {
+        Common o = new Common();
+        o.settingsFile = local.settingsFile;
+        o.url = local.url;
+        o.location = local.location;
+        o.mode = local.mode;
+        o.over(common);
+        Path settingsFile = o.settingsFile;
+        String url = o.url;
+        String location = o.location;
+        String mode = o.mode;
         Properties props = new Properties();
         props.putAll(sysProps);
         if (settingsFile != null) {
@@ -127,17 +158,28 @@ public final class MigrateCli implements Callable<Integer> {
             environment.putIfAbsent("DB_URL", url); // so a missing settings.conf is no error when --url is given
         }
         Settings s = Settings.load(environment, props, Path.of(props.getProperty("user.dir", ".")));
-        return overrides.isEmpty() ? s : s.with(overrides);
+        s = overrides.isEmpty() ? s : s.with(overrides);
+        boolean urlFromOption = url != null && !env.containsKey("DB_URL");
+        s.warnings().stream().filter(w -> !(urlFromOption && w.startsWith("environment variable DB_URL ")))
+                .forEach(w -> err.println("WARNING (settings): " + w));
+        return s;
     }
 
-    /** Opens the database (no start-up migration) and runs the action, mapping failures to exit codes. */
-    int withMigrator(java.util.function.Function<Migrator, Integer> action) {
+    /**
+     * Opens the database (no start-up migration), prints the warnings of {@link Migrator#status()},
+     * and runs the action, mapping failures to exit codes.
+     */
+    int withMigrator(Common local, java.util.function.BiFunction<Migrator, Status, Integer> action) {
         try {
-            Settings s = settings();
+            Settings s = settings(local);
             // Check db-migrate's own settings before spending time on a connection.
             dev.roachkit.migrate.internal.MigrateSettings.of(s, Engine.fromVersion("", null));
             try (Database db = Database.open(s)) {
-                return action.apply(Migrator.of(db));
+                Migrator m = Migrator.of(db);
+                Status status = m.status();
+                status.warnings().forEach(w -> err.println("WARNING: " + w));
+                err.flush();
+                return action.apply(m, status);
             }
         } catch (DatabaseConfigException e) {
             err.println("Settings error: " + e.getMessage());
@@ -170,39 +212,65 @@ public final class MigrateCli implements Callable<Integer> {
         }
     }
 
+    /**
+     * What to say when a command found nothing to do: never "up to date" when no schema file was
+     * found or the database is ahead of the files.
+     */
+    static String nothingToDo(Status s, String what) {
+        if (!s.filesFound()) {
+            return "No schema files found: nothing was checked or " + what + " (see the warning above).";
+        }
+        if (s.databaseAhead()) {
+            return "The database is ahead of the schema files (version " + s.current() + " applied, files stop at "
+                    + s.newest() + "): nothing " + what + ".";
+        }
+        return "Up to date: nothing " + what + ".";
+    }
+
     /** {@code status}: current and newest version, applied and pending versions. */
-    @Command(name = "status", description = "Show the current version, the newest, and what is pending.")
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show the current version, the newest, what is pending, and what needs attention.")
     static final class StatusCmd implements Callable<Integer> {
         @ParentCommand
         MigrateCli cli;
 
+        @Mixin
+        Common common = new Common();
+
         @Override
         public Integer call() {
-            return cli.withMigrator(m -> {
-                Status s = m.status();
+            return cli.withMigrator(common, (m, s) -> {
                 cli.out.println("current version: " + s.current());
-                cli.out.println("newest version:  " + s.newest());
+                cli.out.println("newest version:  " + s.newest() + (s.filesFound() ? "" : " (no schema files found)"));
                 for (Status.Applied a : s.applied()) {
                     cli.out.println("  applied v" + a.version() + " at " + a.appliedAt());
                 }
                 cli.out.println("pending: " + (s.pending().isEmpty() ? "none" : s.pending()));
+                if (s.databaseAhead()) {
+                    cli.out.println("the database is AHEAD of the schema files: version " + s.current()
+                            + " is applied, the files stop at " + s.newest());
+                }
                 return 0;
             });
         }
     }
 
     /** {@code plan}: the steps of each pending version, with their SQL and safe/destructive tags. */
-    @Command(name = "plan", description = "Print the SQL of each pending step, tagged safe or destructive; apply nothing.")
+    @Command(name = "plan", mixinStandardHelpOptions = true,
+            description = "Print the SQL of each pending step, tagged safe or destructive; apply nothing.")
     static final class PlanCmd implements Callable<Integer> {
         @ParentCommand
         MigrateCli cli;
 
+        @Mixin
+        Common common = new Common();
+
         @Override
         public Integer call() {
-            return cli.withMigrator(m -> {
+            return cli.withMigrator(common, (m, s) -> {
                 List<Plan> plans = m.plan();
                 if (plans.isEmpty()) {
-                    cli.out.println("Up to date: nothing to plan.");
+                    cli.out.println(nothingToDo(s, "to plan"));
                 }
                 printPlans(cli.out, plans);
                 return 0;
@@ -211,17 +279,21 @@ public final class MigrateCli implements Callable<Integer> {
     }
 
     /** {@code migrate}: apply every pending version, printing each step with its time. */
-    @Command(name = "migrate", description = "Apply every pending version, holding the migration lock.")
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Apply every pending version, holding the migration lock.")
     static final class MigrateCmd implements Callable<Integer> {
         @ParentCommand
         MigrateCli cli;
 
+        @Mixin
+        Common common = new Common();
+
         @Override
         public Integer call() {
-            return cli.withMigrator(m -> {
+            return cli.withMigrator(common, (m, s) -> {
                 long start = System.nanoTime();
                 List<Plan> applied = m.migrate(line -> cli.out.println(line));
-                cli.out.println(applied.isEmpty() ? "Up to date: nothing to apply."
+                cli.out.println(applied.isEmpty() ? nothingToDo(s, "to apply")
                         : "Applied " + applied.size() + " version(s) in " + (System.nanoTime() - start) / 1_000_000
                         + " ms; now at version " + applied.get(applied.size() - 1).version() + ".");
                 return 0;
@@ -230,14 +302,18 @@ public final class MigrateCli implements Callable<Integer> {
     }
 
     /** {@code validate}: report drift between the live schema and the recorded version. */
-    @Command(name = "validate", description = "Compare the live schema with the recorded version; exit 1 on drift.")
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Compare the live schema with the recorded version; exit 1 on drift.")
     static final class ValidateCmd implements Callable<Integer> {
         @ParentCommand
         MigrateCli cli;
 
+        @Mixin
+        Common common = new Common();
+
         @Override
         public Integer call() {
-            return cli.withMigrator(m -> {
+            return cli.withMigrator(common, (m, s) -> {
                 List<String> drift = m.validate();
                 if (drift.isEmpty()) {
                     cli.out.println("No drift: the database matches its recorded version.");
@@ -246,6 +322,70 @@ public final class MigrateCli implements Callable<Integer> {
                 cli.out.println("Drift: the database differs from its recorded version:");
                 drift.forEach(d -> cli.out.println("  " + d));
                 return DRIFT;
+            });
+        }
+    }
+
+    /** {@code baseline}: adopt an existing database at a named version. */
+    @Command(name = "baseline", mixinStandardHelpOptions = true,
+            description = "Adopt an existing database (tables, no recorded version) at version N: show how it differs"
+                    + " from that version, and record N and every earlier version as applied (without running them)"
+                    + " when it matches, or with --force.")
+    static final class BaselineCmd implements Callable<Integer> {
+        @ParentCommand
+        MigrateCli cli;
+
+        @Mixin
+        Common common = new Common();
+
+        @Parameters(index = "0", paramLabel = "VERSION", description = "the version the database is at")
+        int version;
+
+        @Option(names = "--force", description = "record the version even though the database differs from it")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            return cli.withMigrator(common, (m, s) -> {
+                List<String> diffs = m.compare(version);
+                if (diffs.isEmpty()) {
+                    cli.out.println("The database matches the tables of version " + version + ".");
+                } else {
+                    cli.out.println("The database differs from version " + version + ":");
+                    diffs.forEach(d -> cli.out.println("  - " + d));
+                    if (!force) {
+                        cli.err.println("Not adopted. Make the database match version " + version
+                                + ", or run baseline again with --force to record it anyway.");
+                        return SCHEMA;
+                    }
+                }
+                m.baseline(version, force);
+                cli.out.println("Recorded versions 1.." + version + " as applied (nothing was run).");
+                return 0;
+            });
+        }
+    }
+
+    /** {@code repair}: accept intentional edits of applied version files. */
+    @Command(name = "repair", mixinStandardHelpOptions = true,
+            description = "Record the current checksum of every applied version file, accepting intentional edits."
+                    + " Run validate first: repair changes nothing but the recorded checksums.")
+    static final class RepairCmd implements Callable<Integer> {
+        @ParentCommand
+        MigrateCli cli;
+
+        @Mixin
+        Common common = new Common();
+
+        @Override
+        public Integer call() {
+            return cli.withMigrator(common, (m, s) -> {
+                List<String> changed = m.repair();
+                if (changed.isEmpty()) {
+                    cli.out.println("Nothing to repair: every applied version matches its recorded checksum.");
+                }
+                changed.forEach(cli.out::println);
+                return 0;
             });
         }
     }

@@ -1,8 +1,8 @@
 package dev.roachkit.migrate;
 
 import dev.roachkit.core.Database;
-import dev.roachkit.core.DatabaseException;
 import dev.roachkit.core.DatabaseSchemaException;
+import dev.roachkit.migrate.internal.Bookkeeping;
 import dev.roachkit.migrate.internal.Dialect;
 import dev.roachkit.migrate.internal.LiveSchemaReader;
 import dev.roachkit.migrate.internal.MigrateSettings;
@@ -11,15 +11,17 @@ import dev.roachkit.migrate.internal.Model;
 import dev.roachkit.migrate.internal.Model.Live;
 import dev.roachkit.migrate.internal.Model.Version;
 import dev.roachkit.migrate.internal.Planner;
+import dev.roachkit.migrate.internal.RebuildPlanner;
 import dev.roachkit.migrate.internal.SchemaFiles;
+import dev.roachkit.migrate.internal.VersionExecutor;
 import java.sql.Connection;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -33,6 +35,13 @@ import org.slf4j.LoggerFactory;
  * is one transaction; on CockroachDB (where a DDL commits what ran before it) it is applied
  * statement by statement with recorded progress, so a crashed run resumes without running a
  * committed custom migration twice; {@code db_migration_mode} chooses either on either engine.
+ * Custom migrations that committed are recorded by the SHA-256 of their text, and both modes skip
+ * them.
+ *
+ * <p>Refuses, before touching anything: an applied version whose file changed (its checksum
+ * differs; {@link #repair()} accepts an intentional change); no schema files at all when the
+ * database has recorded versions; a database ahead of the files when
+ * {@code db_migrate_database_ahead = fail} (by default it warns and does nothing).
  *
  * <p>Thread-safe; several application instances may migrate at once: each version is applied
  * exactly once.
@@ -44,12 +53,18 @@ public final class Migrator {
     private final MigrateSettings settings;
     private final Dialect dialect;
     private final ClassLoader loader;
+    private final Bookkeeping bookkeeping;
+    private final VersionExecutor executor;
+    private volatile Set<String> managedTables = Set.of();
+    private volatile Map<Integer, String> checksums = Map.of();
 
     private Migrator(Database db, MigrateSettings settings, ClassLoader loader) {
         this.db = db;
         this.settings = settings;
         this.dialect = Dialect.of(db.engine());
         this.loader = loader;
+        this.bookkeeping = new Bookkeeping(db);
+        this.executor = new VersionExecutor(db, settings);
     }
 
     /**
@@ -65,19 +80,88 @@ public final class Migrator {
                         : Thread.currentThread().getContextClassLoader());
     }
 
-    /** @return the versions in the schema files, parsed and validated */
+    /**
+     * The versions in the schema files, parsed and validated, after the checks every command
+     * shares: no files while the database records versions, and applied files that changed, are
+     * refused; a database ahead of the files is logged.
+     */
     private List<Version> versions() {
-        return SchemaFiles.load(settings.locations(), loader);
+        SchemaFiles.Loaded loaded = SchemaFiles.scan(settings.locations(), loader);
+        List<Version> versions = loaded.versions();
+        remember(versions);
+        checksums = loaded.checksums();
+        ensureBookkeeping();
+        int current = currentVersion();
+        if (versions.isEmpty() && current > 0) {
+            throw new DatabaseSchemaException(noFilesMessage(current));
+        }
+        List<String> changed = checksumProblems(versions, loaded.checksums());
+        if (!changed.isEmpty()) {
+            throw new DatabaseSchemaException(String.join("\n", changed));
+        }
+        int newest = newest(versions);
+        if (newest > 0 && current > newest) {
+            LOG.warn(aheadMessage(current, newest));
+        }
+        return versions;
+    }
+
+    private void remember(List<Version> versions) {
+        Set<String> names = new HashSet<>();
+        for (Version v : versions) {
+            for (Model.Table t : v.tables()) {
+                names.add(t.name());
+                t.renamedFrom().ifPresent(names::add);
+            }
+        }
+        managedTables = Set.copyOf(names);
+    }
+
+    private static int newest(List<Version> versions) {
+        return versions.isEmpty() ? 0 : versions.get(versions.size() - 1).version();
+    }
+
+    private String noFilesMessage(int current) {
+        return "No schema files found at " + settings.locations() + " (db_schema_location), but the database has"
+                + " version " + current + " recorded in schema_version. Refusing to go on: the location is wrong"
+                + " (--location, the working directory) or this build lacks its database/schema resources.";
+    }
+
+    private String aheadMessage(int current, int newest) {
+        return "The database is ahead of the schema files: version " + current + " is applied, but the files at "
+                + settings.locations() + " stop at version " + newest + " (an older build?). Nothing will be"
+                + " applied; db_migrate_database_ahead = " + (settings.failWhenAhead() ? "fail refuses to start."
+                : "warn lets this instance start (set it to fail to refuse).");
+    }
+
+    /** @return one message per applied version whose file's checksum differs from the recorded one */
+    private List<String> checksumProblems(List<Version> versions, Map<Integer, String> current) {
+        Map<Integer, String> recorded = bookkeeping.checksums();
+        List<String> out = new ArrayList<>();
+        for (Version v : versions) {
+            String was = recorded.get(v.version());
+            String now = current.get(v.version());
+            if (was != null && !was.equals(now)) {
+                out.add(v.file() + " changed after version " + v.version() + " was applied: its tables or migrations"
+                        + " differ from what was applied (checksum " + was.substring(0, 12) + "... recorded, "
+                        + now.substring(0, 12) + "... now). An applied version must not be edited: revert the edit"
+                        + " and put the change in a new version. If the edit is intentional and the database already"
+                        + " matches it, run `db-migrate repair` (Migrator.repair()) to accept it.");
+            }
+        }
+        return out;
     }
 
     /**
-     * Where the database stands.
+     * Where the database stands, with everything that needs attention listed in
+     * {@link Status#warnings()} rather than thrown.
      *
-     * @return current and newest versions, applied and pending ones
+     * @return current and newest versions, applied and pending ones, warnings
      * @throws DatabaseSchemaException when a schema file is invalid
      */
     public Status status() {
-        List<Version> versions = versions();
+        SchemaFiles.Loaded loaded = SchemaFiles.scan(settings.locations(), loader);
+        List<Version> versions = loaded.versions();
         ensureBookkeeping();
         List<Status.Applied> applied = db.readOnly(c -> {
             List<Status.Applied> out = new ArrayList<>();
@@ -90,9 +174,17 @@ public final class Migrator {
             return out;
         });
         int current = applied.isEmpty() ? 0 : applied.get(applied.size() - 1).version();
-        int newest = versions.isEmpty() ? 0 : versions.get(versions.size() - 1).version();
+        int newest = newest(versions);
         List<Integer> pending = versions.stream().map(Version::version).filter(v -> v > current).toList();
-        return new Status(current, newest, applied, pending);
+        List<String> warnings = new ArrayList<>(loaded.warnings());
+        if (versions.isEmpty() && current > 0) {
+            warnings.add(noFilesMessage(current));
+        }
+        if (newest > 0 && current > newest) {
+            warnings.add(aheadMessage(current, newest));
+        }
+        warnings.addAll(checksumProblems(versions, loaded.checksums()));
+        return new Status(current, newest, applied, pending, warnings);
     }
 
     /**
@@ -121,9 +213,13 @@ public final class Migrator {
     /**
      * Applies every pending version, in order, holding the migration lock.
      *
-     * @return the plans that were applied (empty when the database was up to date)
-     * @throws DatabaseSchemaException when a file is invalid, a destructive step is not allowed, a
-     *     step fails (that version is not applied; on PostgreSQL nothing of it remains), or the lock
+     * @return the plans that were applied (empty when there was nothing to do: up to date, no
+     *     schema files and no recorded version (logged at WARN), or the database ahead of the files
+     *     (logged at WARN))
+     * @throws DatabaseSchemaException when a file is invalid, an applied file changed, no files are
+     *     found while the database records versions, the database is ahead and
+     *     {@code db_migrate_database_ahead = fail}, a destructive step is not allowed, a step fails
+     *     (in transactional mode nothing of that version remains), the lock was lost, or the lock
      *     could not be had within {@code db_migration_lock_wait} while work remained
      */
     public List<Plan> migrate() {
@@ -139,39 +235,29 @@ public final class Migrator {
     public List<Plan> migrate(Consumer<String> progress) {
         List<Version> versions = versions();
         if (versions.isEmpty()) {
-            LOG.info("No schema files at {}; nothing to migrate", settings.locations());
+            return List.of(); // SchemaFiles warned loudly; versions() refused if the database records any
+        }
+        int newest = newest(versions);
+        int before = currentVersion();
+        if (before > newest) {
+            if (settings.failWhenAhead()) {
+                throw new DatabaseSchemaException(aheadMessage(before, newest));
+            }
             return List.of();
         }
-        ensureBookkeeping();
-        int newest = versions.get(versions.size() - 1).version();
-        if (currentVersion() >= newest) {
+        if (before == newest) {
             return List.of();
         }
         try (MigrationLock lock = new MigrationLock(db, settings.lease())) {
-            long deadline = System.nanoTime() + settings.lockWait().toNanos();
-            long lastLog = 0;
-            while (!lock.tryAcquire()) {
-                if (currentVersion() >= newest) {
-                    return List.of(); // another instance did the work while we waited
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new DatabaseSchemaException("Could not take the migration lock within "
-                            + settings.lockWait().toMillis() + " ms (db_migration_lock_wait); it is held by "
-                            + lock.describeHolder() + " and the schema is still at version " + currentVersion()
-                            + " of " + newest + ". Wait for that instance, or raise db_migration_lock_wait.");
-                }
-                if (System.nanoTime() - lastLog > 5_000_000_000L) {
-                    LOG.info("Waiting for the migration lock held by {}", lock.describeHolder());
-                    lastLog = System.nanoTime();
-                }
-                sleep(200);
+            if (!acquire(lock, newest)) {
+                return List.of(); // another instance did the work while we waited
             }
             List<Plan> applied = new ArrayList<>();
             int current = currentVersion(); // re-read: another instance may have applied versions meanwhile
-            if (current == 0 && !hasStarted()) {
+            if (current == 0 && !bookkeeping.hasStarted()) {
                 Live live = readLive();
                 if (!live.tables().isEmpty()) {
-                    current = baseline(versions, live);
+                    current = adopt(versions, live, lock);
                 }
             }
             for (Version v : versions) {
@@ -179,13 +265,118 @@ public final class Migrator {
                     continue;
                 }
                 lock.checkHeld();
+                executor.beforePlanning(v);
                 Plan plan = planOne(v, readLive());
                 refuseUnallowed(v, plan);
-                apply(v, plan, lock, progress);
+                executor.apply(v, plan, lock, progress, checksums.get(v.version()));
                 applied.add(plan);
             }
             return applied;
         }
+    }
+
+    /** @return false when the work got done by another instance while waiting */
+    private boolean acquire(MigrationLock lock, int newest) {
+        long deadline = System.nanoTime() + settings.lockWait().toNanos();
+        long lastLog = 0;
+        while (!lock.tryAcquire()) {
+            if (currentVersion() >= newest) {
+                return false;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new DatabaseSchemaException("Could not take the migration lock within "
+                        + settings.lockWait().toMillis() + " ms (db_migration_lock_wait); it is held by "
+                        + MigrationLock.describeHolder(db) + " and the schema is still at version " + currentVersion()
+                        + " of " + newest + ". Wait for that instance, or raise db_migration_lock_wait.");
+            }
+            if (System.nanoTime() - lastLog > 5_000_000_000L) {
+                LOG.info("Waiting for the migration lock held by {}", MigrationLock.describeHolder(db));
+                lastLog = System.nanoTime();
+            }
+            sleep(200);
+        }
+        return true;
+    }
+
+    /**
+     * Compares the live schema with one version's tables (its migrations are not compared).
+     *
+     * @param version a version in the schema files
+     * @return the differences, as the steps that would make the database match it; empty when it matches
+     * @throws DatabaseSchemaException when the version does not exist or a file is invalid
+     */
+    public List<String> compare(int version) {
+        List<Version> versions = versions();
+        Version target = versions.stream().filter(v -> v.version() == version).findFirst()
+                .orElseThrow(() -> new DatabaseSchemaException("There is no version " + version + " in the schema files"
+                        + " at " + settings.locations() + " (versions: " + versions.stream().map(Version::version)
+                        .toList() + ")"));
+        return differences(target, readLive());
+    }
+
+    /**
+     * Adopts an existing database (tables, no recorded version) at a named version: records that
+     * version and every earlier one as applied, without running anything, after comparing the
+     * live tables with that version's. Run {@link #compare(int)} first to see the differences.
+     *
+     * @param version the version the database is at
+     * @param force record it even when the live tables differ from the version's
+     * @return the differences found (empty when the database matched)
+     * @throws DatabaseSchemaException when the database already records versions, the version does
+     *     not exist, or the tables differ and {@code force} is false (the message lists the differences)
+     */
+    public List<String> baseline(int version, boolean force) {
+        List<String> diffs = compare(version);
+        List<Version> versions = versions();
+        if (currentVersion() > 0) {
+            throw new DatabaseSchemaException("The database already records version " + currentVersion()
+                    + " in schema_version; baseline is for a database that has tables but no recorded version.");
+        }
+        if (!diffs.isEmpty() && !force) {
+            throw new DatabaseSchemaException("The database differs from version " + version + ", so it was not"
+                    + " adopted:\n" + diffs.stream().map(d -> "  - " + d).collect(Collectors.joining("\n"))
+                    + "\nMake the database match, or baseline with --force to record it anyway (later versions are"
+                    + " then planned against what the database really has).");
+        }
+        try (MigrationLock lock = new MigrationLock(db, settings.lease())) {
+            acquire(lock, Integer.MAX_VALUE);
+            if (currentVersion() > 0) {
+                throw new DatabaseSchemaException("Another instance recorded a version meanwhile; nothing was done.");
+            }
+            record(versions, version, lock);
+        }
+        return diffs;
+    }
+
+    /**
+     * Accepts intentional edits of applied version files: records the current checksum of every
+     * applied version whose file is present. Use it only after making sure the database matches
+     * the edited files ({@code validate}); it changes nothing but the recorded checksums.
+     *
+     * @return one line per version whose checksum changed, empty when none did
+     * @throws DatabaseSchemaException when a schema file is invalid
+     */
+    public List<String> repair() {
+        SchemaFiles.Loaded loaded = SchemaFiles.scan(settings.locations(), loader);
+        List<Version> versions = loaded.versions();
+        ensureBookkeeping();
+        Map<Integer, String> recorded = bookkeeping.checksums();
+        int current = currentVersion();
+        List<String> out = new ArrayList<>();
+        db.transaction(c -> {
+            out.clear();
+            for (Version v : versions) {
+                String now = loaded.checksums().get(v.version());
+                String was = recorded.get(v.version());
+                if (v.version() <= current && !now.equals(was)) {
+                    Bookkeeping.putChecksum(c, v.version(), now);
+                    out.add("v" + v.version() + " (" + v.file() + "): checksum " + (was == null ? "recorded"
+                            : "updated from " + was.substring(0, 12) + "... to " + now.substring(0, 12) + "..."));
+                }
+            }
+        });
+        out.forEach(l -> LOG.warn("repair: {}", l));
+        return out;
     }
 
     /**
@@ -209,7 +400,26 @@ public final class Migrator {
     }
 
     private Plan planOne(Version v, Live live) {
-        return db.readOnly(c -> new Planner(dialect, probe(c)).plan(v, live));
+        return db.readOnly(c -> {
+            executor.timeouts(c, true);
+            return v.strategy() == Model.Strategy.REBUILD
+                    ? new RebuildPlanner(dialect, probe(c)).plan(v, live, managedTables)
+                    : new Planner(dialect, probe(c)).plan(v, live);
+        });
+    }
+
+    /** The version's tables only, as the diff strategy sees them: what baseline adoption compares. */
+    private static Version tablesOnly(Version v) {
+        return new Version(v.version(), v.file(), v.tables(), List.of(), Model.Strategy.DIFF, v.allowed(), false);
+    }
+
+    private List<String> differences(Version v, Live live) {
+        try {
+            return planOne(tablesOnly(v), live).steps().stream().filter(s -> s.kind() != Step.Kind.RECORD_VERSION
+                    && s.kind() != Step.Kind.MIGRATION).map(Step::toString).toList();
+        } catch (DatabaseSchemaException e) {
+            return List.of(e.getMessage());
+        }
     }
 
     private Planner.DataProbe probe(Connection c) {
@@ -233,7 +443,10 @@ public final class Migrator {
     }
 
     private Live readLive() {
-        return db.readOnly(c -> new LiveSchemaReader(dialect).read(c));
+        return db.readOnly(c -> {
+            executor.timeouts(c, true);
+            return new LiveSchemaReader(dialect).read(c);
+        });
     }
 
     private void refuseUnallowed(Version v, Plan plan) {
@@ -252,177 +465,55 @@ public final class Migrator {
         }
     }
 
-    private int baseline(List<Version> versions, Live live) {
+    /**
+     * An unversioned database with tables: adopted as the highest version whose tables it matches
+     * (migrations are not compared: they ran to produce it), recording that version and every
+     * earlier one without running them. Otherwise refused, listing the differences from the
+     * nearest version.
+     */
+    private int adopt(List<Version> versions, Live live, MigrationLock lock) {
+        Version nearest = null;
+        List<String> nearestDiffs = null;
         for (int i = versions.size() - 1; i >= 0; i--) {
             Version v = versions.get(i);
-            Plan p = planOne(v, live);
-            if (p.isEmpty()) {
-                LOG.info("The database already matches version {} ({}): recording it as the baseline", v.version(),
-                        v.file());
-                db.transaction(c -> exec(c, "INSERT INTO schema_version (version) VALUES (" + v.version() + ")"));
+            List<String> diffs = differences(v, live);
+            if (diffs.isEmpty()) {
+                LOG.info("The database already matches the tables of version {} ({}): recording it and every earlier"
+                        + " version as applied, without running their migrations", v.version(), v.file());
+                record(versions, v.version(), lock);
                 return v.version();
             }
+            if (nearestDiffs == null || diffs.size() < nearestDiffs.size()) {
+                nearest = v;
+                nearestDiffs = diffs;
+            }
         }
-        Version newest = versions.get(versions.size() - 1);
-        Plan p = planOne(newest, live);
         throw new DatabaseSchemaException("The database has tables but no schema_version, and matches none of the"
-                + " schema versions, so roachkit will not touch it. Differences from version " + newest.version()
-                + " (" + newest.file() + "):\n" + p.steps().stream()
-                .filter(s -> s.kind() != Step.Kind.RECORD_VERSION && s.kind() != Step.Kind.MIGRATION)
-                .map(s -> "  - " + s).collect(Collectors.joining("\n"))
-                + "\nMake the database match a version (or the files match the database), then start again.");
+                + " schema versions, so roachkit will not touch it. The nearest is version " + nearest.version() + " ("
+                + nearest.file() + "); the differences from it:\n" + nearestDiffs.stream().map(s -> "  - " + s)
+                .collect(Collectors.joining("\n"))
+                + "\nMake the database match a version (or the files match the database) and start again, or adopt"
+                + " it at a version with `db-migrate baseline N` (Migrator.baseline).");
     }
 
-    private void apply(Version v, Plan plan, MigrationLock lock, Consumer<String> progress) {
-        LOG.info("Applying schema version {} ({}): {} steps, {} mode", v.version(), v.file(), plan.steps().size(),
-                settings.statementMode() ? "statement-by-statement" : "transactional");
-        long start = System.nanoTime();
-        if (settings.statementMode()) {
-            applyByStatement(v, plan, lock, progress);
-        } else {
-            try {
-                db.transaction(c -> {
-                    int n = 0;
-                    for (Step s : plan.steps()) {
-                        n++;
-                        long t0 = System.nanoTime();
-                        runStep(c, v, s, n, plan.steps().size(), true);
-                        report(progress, v, s, n, plan.steps().size(), t0);
-                    }
-                });
-            } catch (DatabaseException e) {
-                throw new DatabaseSchemaException(e.getMessage() + "\nVersion " + v.version() + " (" + v.file()
-                        + ") was rolled back: nothing of it applied.", e.sqlState().orElse(null), e);
-            }
-        }
-        LOG.info("Schema version {} applied in {} ms", v.version(), (System.nanoTime() - start) / 1_000_000);
-    }
-
-    private void applyByStatement(Version v, Plan plan, MigrationLock lock, Consumer<String> progress) {
-        db.transaction(c -> exec(c, "INSERT INTO roachkit_migration_progress (version, step) VALUES (" + v.version()
-                + ", -1) ON CONFLICT DO NOTHING"));
-        Set<Integer> done = db.readOnly(c -> {
-            Set<Integer> out = new HashSet<>();
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT step FROM roachkit_migration_progress WHERE version = " + v.version())) {
-                while (rs.next()) {
-                    out.add(rs.getInt(1));
+    private void record(List<Version> versions, int upTo, MigrationLock lock) {
+        db.transaction(c -> {
+            lock.verify(c);
+            for (Version w : versions) {
+                if (w.version() <= upTo) {
+                    Bookkeeping.recordBaseline(c, w.version(), checksums.get(w.version()));
                 }
             }
-            return out;
         });
-        int n = 0;
-        for (Step s : plan.steps()) {
-            n++;
-            lock.checkHeld();
-            if (s.kind() == Step.Kind.MIGRATION && done.contains(s.migration())) {
-                progress.accept("v" + v.version() + " step " + n + "/" + plan.steps().size() + " " + s.description()
-                        + ": already applied by an earlier run, skipped");
-                continue;
-            }
-            long t0 = System.nanoTime();
-            int index = n;
-            try {
-                db.transaction(c -> {
-                    runStep(c, v, s, index, plan.steps().size(), false);
-                    if (s.kind() == Step.Kind.MIGRATION) {
-                        exec(c, "INSERT INTO roachkit_migration_progress (version, step) VALUES (" + v.version() + ", "
-                                + s.migration() + ")");
-                    } else if (s.kind() == Step.Kind.RECORD_VERSION) {
-                        exec(c, "DELETE FROM roachkit_migration_progress WHERE version = " + v.version());
-                    }
-                });
-            } catch (DatabaseSchemaException e) {
-                throw e;
-            } catch (DatabaseException e) {
-                throw new DatabaseSchemaException("Version " + v.version() + " (" + v.file() + ") stopped at step "
-                        + index + " (" + s.description() + "): " + e.getMessage() + ". Steps before it are applied;"
-                        + " fix the problem and start again to resume.", e.sqlState().orElse(null), e);
-            }
-            report(progress, v, s, n, plan.steps().size(), t0);
-        }
-    }
-
-    private void runStep(Connection c, Version v, Step s, int n, int total, boolean inTransaction) throws SQLException {
-        if (s.kind() == Step.Kind.REBUILD_DROP_TABLE) {
-            // The seed: failures to drop are logged, not fatal.
-            try {
-                if (inTransaction) {
-                    exec(c, "SAVEPOINT rebuild_drop");
-                }
-                exec(c, s.sql());
-                if (inTransaction) {
-                    exec(c, "RELEASE SAVEPOINT rebuild_drop");
-                }
-            } catch (SQLException e) {
-                if (inTransaction) {
-                    exec(c, "ROLLBACK TO SAVEPOINT rebuild_drop");
-                }
-                LOG.warn("{} step {}/{}: {} failed and is skipped (rebuild): {}", v.file(), n, total, s.description(),
-                        e.getMessage());
-            }
-            return;
-        }
-        try {
-            exec(c, s.sql());
-        } catch (SQLException e) {
-            if (dev.roachkit.core.SqlStates.isRestart(e) || dev.roachkit.core.SqlStates.isConnectionFailure(e)) {
-                throw e; // the transaction block retries these
-            }
-            throw new DatabaseSchemaException(v.file() + ": step " + n + " of " + total + " (" + s.description()
-                    + ") failed: " + e.getMessage() + "\n  SQL: " + s.sql(), e.getSQLState(), e);
-        }
-    }
-
-    private static void report(Consumer<String> progress, Version v, Step s, int n, int total, long t0) {
-        progress.accept("v" + v.version() + " step " + n + "/" + total + " " + (s.destructive() ? "[destructive] "
-                : "[safe] ") + s.description() + " (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
     }
 
     private int currentVersion() {
-        return db.readOnly(c -> {
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM schema_version")) {
-                rs.next();
-                return rs.getInt(1);
-            }
-        });
+        return bookkeeping.currentVersion();
     }
 
-    private boolean hasStarted() {
-        return db.readOnly(c -> exists(c, "SELECT 1 FROM roachkit_migration_progress LIMIT 1"));
-    }
-
-    /** Creates roachkit's own tables; concurrent instances may race, so a failed create is tried again. */
+    /** Creates roachkit's own tables. */
     private void ensureBookkeeping() {
-        String[] ddl = {
-            "CREATE TABLE IF NOT EXISTS schema_version (version INT8 PRIMARY KEY,"
-                    + " applied_at TIMESTAMP NOT NULL DEFAULT now())",
-            "CREATE TABLE IF NOT EXISTS roachkit_migration_lock (id INT8 PRIMARY KEY, holder TEXT NOT NULL,"
-                    + " acquired_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS roachkit_migration_progress (version INT8 NOT NULL, step INT8 NOT NULL,"
-                    + " done_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (version, step))"};
-        for (String sql : ddl) {
-            for (int attempt = 1; ; attempt++) {
-                try (Connection c = db.pool().getConnection(); Statement st = c.createStatement()) {
-                    st.execute(sql);
-                    break;
-                } catch (SQLException e) {
-                    // PostgreSQL: two concurrent CREATE TABLE IF NOT EXISTS can collide on the catalog (23505).
-                    if (attempt >= 5) {
-                        throw new DatabaseSchemaException("Could not create roachkit's bookkeeping table: "
-                                + e.getMessage(), e.getSQLState(), e);
-                    }
-                    sleep(50L * attempt);
-                }
-            }
-        }
+        bookkeeping.ensure();
     }
 
     private static void sleep(long ms) {
@@ -433,5 +524,4 @@ public final class Migrator {
             throw new DatabaseSchemaException("Interrupted while waiting for the migration lock");
         }
     }
-
 }

@@ -9,12 +9,26 @@ import java.util.List;
  * @param newest the newest version in the schema files, 0 when there are none
  * @param applied every applied version with when it was applied, oldest first
  * @param pending the versions still to apply, in order
+ * @param warnings what needs attention, one line each: files in the schema location that are not
+ *     versions, no schema files found, the database ahead of the files, an applied version whose
+ *     file changed; empty when all is well
  */
-public record Status(int current, int newest, List<Applied> applied, List<Integer> pending) {
+public record Status(int current, int newest, List<Applied> applied, List<Integer> pending, List<String> warnings) {
     /** Copies the lists. */
     public Status {
         applied = List.copyOf(applied);
         pending = List.copyOf(pending);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** @return true when the database records a version newer than the newest schema file */
+    public boolean databaseAhead() {
+        return newest > 0 && current > newest;
+    }
+
+    /** @return true when schema files were found */
+    public boolean filesFound() {
+        return newest > 0;
     }
 
     /**

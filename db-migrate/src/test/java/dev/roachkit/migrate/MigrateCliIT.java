@@ -78,4 +78,111 @@ class MigrateCliIT {
         assertThat(err.toString()).contains("v1.conf:7: unknown type 'STRNG'");
         assertThat(out.toString() + err.toString()).doesNotContain("Hunter2secret");
     }
+
+    private String[] after(String command, String... more) {
+        String[] base = {command, "--url", f.server.url(f.name), "--location", "filesystem:" + f.schemaDir};
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    @Test
+    void optionsAfterTheCommandAndHelpOnEachCommand() throws Exception {
+        assertThat(run(after("status"))).isZero();
+        assertThat(out.toString()).contains("current version: 0").contains("pending: [1]");
+        for (String command : new String[] {"status", "plan", "migrate", "validate", "baseline", "repair"}) {
+            assertThat(run(command, "--help")).as(command + " --help").isZero();
+            assertThat(out.toString()).contains("Usage: db-migrate " + command).contains("--url");
+        }
+        assertThat(run(after("status", "--mode", "sideways"))).isEqualTo(3);
+        assertThat(err.toString()).contains("db_migration_mode").contains("sideways");
+    }
+
+    @Test
+    void settingsAndSchemaFileWarningsArePrinted() throws Exception {
+        java.nio.file.Files.writeString(f.schemaDir.resolve("V2.conf"), "version = 2");
+        Properties props = new Properties();
+        props.setProperty("user.dir", f.schemaDir.toString());
+        props.setProperty("db_max_conections", "3");
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        int code = MigrateCli.run(after("status"), new PrintWriter(out), new PrintWriter(err), Map.of(), props);
+        assertThat(code).isZero();
+        assertThat(err.toString()).contains("WARNING (settings):").contains("db_max_conections")
+                .contains("db_max_connections");
+        assertThat(err.toString()).contains("WARNING: ").contains("V2.conf is not a schema version file name")
+                .contains("did you mean v2.conf?");
+    }
+
+    @Test
+    void noSchemaFilesIsNeverUpToDate() throws Exception {
+        f.removeVersion(1);
+        assertThat(run(after("migrate"))).isZero();
+        assertThat(err.toString()).contains("WARNING: No schema files found at filesystem:");
+        assertThat(out.toString()).contains("No schema files found: nothing was checked").doesNotContain("Up to date");
+        assertThat(run(after("plan"))).isZero();
+        assertThat(out.toString()).doesNotContain("Up to date");
+        f.version(1, MigrateIT.V1);
+        assertThat(run(after("migrate"))).isZero();
+        f.removeVersion(1);
+        assertThat(run(after("migrate"))).isEqualTo(5);
+        assertThat(err.toString()).contains("No schema files found").contains("version 1 recorded");
+        assertThat(out.toString()).doesNotContain("Up to date");
+    }
+
+    @Test
+    void aDatabaseAheadOfTheFilesIsSaidEverywhere() throws Exception {
+        f.version(2, MigrateIT.V2);
+        assertThat(run(after("migrate"))).isZero();
+        f.removeVersion(2);
+        for (String command : new String[] {"status", "plan", "migrate"}) {
+            assertThat(run(after(command))).as(command).isZero();
+            assertThat(err.toString()).as(command).contains("WARNING: The database is ahead of the schema files");
+            assertThat(out.toString()).as(command).doesNotContain("Up to date").containsIgnoringCase("ahead");
+        }
+        Properties props = new Properties();
+        props.setProperty("user.dir", f.schemaDir.toString());
+        props.setProperty("db_migrate_database_ahead", "fail");
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertThat(MigrateCli.run(after("migrate"), new PrintWriter(out), new PrintWriter(err), Map.of(), props))
+                .isEqualTo(5);
+        assertThat(err.toString()).contains("refuses to start");
+    }
+
+    @Test
+    void baselineShowsTheDifferencesAgainstTheNamedVersionAndRecordsItWhenItMatches() throws Exception {
+        f.version(2, MigrateIT.V2);
+        try (dev.roachkit.core.Database db = f.open()) {
+            for (Step s : Migrator.of(db).plan().get(0).steps()) {
+                if (s.kind() != Step.Kind.RECORD_VERSION) {
+                    f.exec(s.sql());
+                }
+            }
+        }
+        f.exec("DELETE FROM schema_version", "ALTER TABLE users ADD COLUMN legacy TEXT");
+        assertThat(run(after("baseline", "1"))).isEqualTo(5);
+        assertThat(out.toString()).contains("The database differs from version 1:").contains("drop column users.legacy");
+        assertThat(err.toString()).contains("--force");
+        assertThat(f.count("SELECT count(*) FROM schema_version")).isZero();
+        f.exec("ALTER TABLE users DROP COLUMN legacy");
+        assertThat(run(after("baseline", "1"))).isZero();
+        assertThat(out.toString()).contains("matches the tables of version 1").contains("Recorded versions 1..1");
+        assertThat(f.rows("SELECT version FROM schema_version")).containsExactly("1");
+        assertThat(run(after("migrate"))).isZero();
+        assertThat(f.rows("SELECT version FROM schema_version ORDER BY version")).containsExactly("1", "2");
+    }
+
+    @Test
+    void repairAcceptsAnIntentionalEdit() throws Exception {
+        assertThat(run(after("migrate"))).isZero();
+        f.version(1, MigrateIT.V1.replace("default = \"now()\"", "default = \"current_timestamp\""));
+        assertThat(run(after("migrate"))).isEqualTo(5);
+        assertThat(err.toString()).contains("v1.conf changed after version 1 was applied");
+        assertThat(run(after("repair"))).isZero();
+        assertThat(out.toString()).contains("v1 (").contains("checksum updated");
+        assertThat(run(after("migrate"))).isZero();
+        assertThat(out.toString()).contains("Up to date");
+        assertThat(out.toString() + err.toString()).doesNotContain("password");
+    }
 }

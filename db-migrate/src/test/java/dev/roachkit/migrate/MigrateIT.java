@@ -289,7 +289,7 @@ class MigrateIT {
         f.version(2, V2);
         f.migrate(Map.of("db_migration_mode", "statement"));
         assertThat(f.rows("SELECT name FROM settings ORDER BY user_id, name")).containsExactly("lang", "theme", "theme");
-        assertThat(f.count("SELECT count(*) FROM roachkit_migration_progress")).isZero();
+        assertThat(f.count("SELECT count(*) FROM roachkit_migration_done")).isZero();
     }
 
     @Test

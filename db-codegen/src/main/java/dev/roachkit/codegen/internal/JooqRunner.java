@@ -13,7 +13,7 @@ import org.jooq.meta.jaxb.Target;
 /** Runs jOOQ's code generator on a migrated database. */
 public final class JooqRunner {
     /** roachkit's own tables: never part of the application's generated classes. */
-    static final String EXCLUDES = "schema_version|roachkit_migration_lock|roachkit_migration_progress";
+    static final String EXCLUDES = String.join("|", dev.roachkit.migrate.internal.Bookkeeping.TABLES);
 
     private JooqRunner() {
     }

@@ -89,6 +89,10 @@ public final class SettingsSources {
             String name = key.toUpperCase(Locale.ROOT);
             String value = env.get(name);
             if (value != null) {
+                if (fileLayer.hasPath(key)) {
+                    warnings.add("environment variable " + name + " overrides " + key + " from "
+                            + fileLayer.getValue(key).origin().description());
+                }
                 envLayer = envLayer.withValue(key, ConfigValueFactory.fromAnyRef(value, "environment variable " + name));
             }
         }

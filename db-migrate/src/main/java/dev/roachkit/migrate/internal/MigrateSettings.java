@@ -19,9 +19,14 @@ import java.util.Locale;
  * @param statementMode true to apply statement by statement with recorded progress
  * @param lease the lock lease
  * @param lockWait how long to wait for another instance's migration
+ * @param failWhenAhead true to refuse to start when the database has versions the files do not
+ *     have ({@code db_migrate_database_ahead = fail}); false to warn and go on (the default)
+ * @param statementTimeout server-side limit on each migration step and probe; zero for none
+ * @param lockTimeout longest wait of a migration step for a table lock; zero for none
  */
 public record MigrateSettings(String locations, boolean onStart, boolean statementMode, Duration lease,
-                              Duration lockWait) {
+                              Duration lockWait, boolean failWhenAhead, Duration statementTimeout,
+                              Duration lockTimeout) {
     /** Key of the schema location. */
     public static final String LOCATION = "db_schema_location";
     /** Key switching migration at start-up. */
@@ -32,6 +37,12 @@ public record MigrateSettings(String locations, boolean onStart, boolean stateme
     public static final String LEASE = "db_migration_lock_lease";
     /** Key of the lock wait. */
     public static final String WAIT = "db_migration_lock_wait";
+    /** Key choosing what happens when the database is ahead of the files. */
+    public static final String AHEAD = "db_migrate_database_ahead";
+    /** Key of the migration statement timeout. */
+    public static final String STATEMENT_TIMEOUT = "db_migration_statement_timeout";
+    /** Key of the migration lock timeout (waiting for table locks). */
+    public static final String LOCK_TIMEOUT = "db_migration_lock_timeout";
 
     /**
      * @param s the settings
@@ -58,15 +69,22 @@ public record MigrateSettings(String locations, boolean onStart, boolean stateme
         }
         Duration lease = duration(s, LEASE, Duration.ofSeconds(2), problems);
         Duration wait = duration(s, WAIT, Duration.ZERO, problems);
+        String ahead = s.value(AHEAD).orElse("warn").strip().toLowerCase(Locale.ROOT);
+        if (!List.of("warn", "fail").contains(ahead)) {
+            problems.add(new Problem(s.source(AHEAD), AHEAD, "'" + ahead + "' is not warn or fail"));
+        }
+        Duration statementTimeout = duration(s, STATEMENT_TIMEOUT, Duration.ZERO, problems);
+        Duration lockTimeout = duration(s, LOCK_TIMEOUT, Duration.ZERO, problems);
         if (!problems.isEmpty()) {
             throw new DatabaseConfigException(problems);
         }
         boolean statement = mode.equals("statement") || (mode.equals("auto") && engine.isCockroachDb());
-        return new MigrateSettings(locations, onStart.equals("true"), statement, lease, wait);
+        return new MigrateSettings(locations, onStart.equals("true"), statement, lease, wait, ahead.equals("fail"),
+                statementTimeout, lockTimeout);
     }
 
     private static Duration duration(Settings s, String key, Duration min, List<Problem> problems) {
-        String text = s.value(key).orElse("");
+        String text = s.value(key).orElse("").strip();
         Duration d = SettingValues.parseDuration(text);
         if (d == null || d.compareTo(min) < 0) {
             problems.add(new Problem(s.source(key), key, "'" + text + "' is not a duration of at least " + min.toMillis()

@@ -21,8 +21,7 @@ import java.util.Set;
  */
 public final class SchemaValidator {
     /** Tables roachkit owns; a schema file must not declare them. */
-    public static final Set<String> RESERVED = Set.of("schema_version", "roachkit_migration_lock",
-            "roachkit_migration_progress");
+    public static final Set<String> RESERVED = Set.copyOf(Bookkeeping.TABLES);
 
     private SchemaValidator() {
     }

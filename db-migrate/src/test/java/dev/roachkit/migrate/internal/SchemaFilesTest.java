@@ -183,9 +183,46 @@ class SchemaFilesTest {
         write("v1.conf", USERS);
         write("v3.conf", USERS.replace("version = 1", "version = 3"));
         assertThatThrownBy(this::load).hasMessageContaining("v3.conf: versions jump from 1 to 3");
-        Files.delete(dir.resolve("v3.conf"));
-        write("v01.conf", USERS);
-        assertThatThrownBy(this::load).hasMessageContaining("version 1 is also defined by");
+    }
+
+    @Test
+    void filesThatAreNotVersionsAreReportedNotSilentlyIgnored() throws IOException {
+        write("v1.conf", USERS);
+        for (String name : List.of("V2.conf", "v2.hocon", "v02.conf", "notes.txt")) {
+            write(name, "version = 2");
+        }
+        SchemaFiles.Loaded loaded = SchemaFiles.scan("filesystem:" + dir, getClass().getClassLoader());
+        assertThat(loaded.versions()).extracting(Model.Version::version).containsExactly(1);
+        assertThat(loaded.warnings()).hasSize(4);
+        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("V2.conf is not a schema version file"
+                + " name, so it is ignored; did you mean v2.conf?"));
+        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("v2.hocon").contains("did you mean v2.conf"));
+        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("v02.conf").contains("did you mean v2.conf"));
+        assertThat(loaded.warnings()).anySatisfy(w -> assertThat(w).contains("notes.txt")
+                .contains("version files are named v1.conf"));
+    }
+
+    @Test
+    void noFilesAtAllIsAWarningNotSilence() {
+        SchemaFiles.Loaded loaded = SchemaFiles.scan("filesystem:" + dir.resolve("nowhere"), getClass().getClassLoader());
+        assertThat(loaded.versions()).isEmpty();
+        assertThat(loaded.warnings()).singleElement().asString().startsWith("No schema files found at filesystem:");
+    }
+
+    @Test
+    void transactionControlInAMigrationIsRefusedWithFileAndLine() throws IOException {
+        write("v1.conf", USERS + "migrations = [\n  \"UPDATE users SET username = 'x'; COMMIT\"\n"
+                + "  \"\"\"\nINSERT INTO users VALUES ('begin; commit');\n-- COMMIT in a comment\n"
+                + "/* nested /* COMMIT */ */ $q$ COMMIT $q$;\n  savepoint s1\"\"\"\n"
+                + "  \"DO $$ BEGIN PERFORM 1; END $$\"\n  \"SELECT E'it\\\\'s; ROLLBACK'\"\n]\n");
+        assertThatThrownBy(this::load).hasMessageContaining("2 schema errors")
+                .hasMessageContaining("migration 1 contains COMMIT: transaction control is not allowed")
+                .hasMessageContaining("migration 2 contains SAVEPOINT")
+                .hasMessageMatching("(?s).*v1\\.conf:\\d+: migration 1 contains COMMIT.*")
+                .hasMessageNotContaining("migration 3").hasMessageNotContaining("migration 4");
+        int base = USERS.split("\n", -1).length;
+        assertThatThrownBy(this::load).hasMessageContaining("v1.conf:" + (base + 1) + ": migration 1")
+                .hasMessageContaining("v1.conf:" + (base + 6) + ": migration 2");
     }
 
     @Test
