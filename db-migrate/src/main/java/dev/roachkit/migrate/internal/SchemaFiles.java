@@ -77,9 +77,10 @@ public final class SchemaFiles {
             }
             previous = e.getKey();
         }
-        problems.throwIfAny();
         versions.sort(Comparator.comparingInt(Version::version));
-        return versions;
+        List<Version> resolved = RenameRules.resolve(versions, problems);
+        problems.throwIfAny();
+        return resolved;
     }
 
     /**
