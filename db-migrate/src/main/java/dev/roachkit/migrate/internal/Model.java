@@ -143,6 +143,29 @@ public final class Model {
         }
 
         /**
+         * A canonical description, independent of order and of constraint names, for comparing a
+         * schema read back from the database with the one a version declares.
+         *
+         * @return table name to a description of its columns, key, foreign keys and indexes
+         */
+        public Map<String, String> describe() {
+            Map<String, String> out = new java.util.TreeMap<>();
+            for (Table t : tables) {
+                List<String> cols = t.columns().stream().map(c -> c.name() + " " + c.type()
+                        + (c.nullable() ? "" : " NOT NULL") + (c.unique() ? " UNIQUE" : "")
+                        + (c.defaultExpr().isPresent() ? " DEFAULT " + Ddl.normalizeDefault(c.defaultExpr().get()) : ""))
+                        .sorted().toList();
+                List<String> fks = t.foreignKeys().stream().map(f -> f.columns() + " -> " + f.refTable() + f.refColumns()
+                        + " ON DELETE " + f.onDelete()).sorted().toList();
+                List<String> idx = t.indexes().stream().map(i -> (i.unique() ? "UNIQUE " : "") + i.name() + i.columns())
+                        .sorted().toList();
+                out.put(t.name(), "columns " + cols + " primary key " + t.primaryKey() + " foreign keys " + fks
+                        + " indexes " + idx);
+            }
+            return out;
+        }
+
+        /**
          * @param table a live table name
          * @param column a live column name
          * @return the name of the column's unique constraint
