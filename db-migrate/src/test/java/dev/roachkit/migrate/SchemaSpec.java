@@ -28,11 +28,16 @@ final class SchemaSpec {
             c.nullable = nullable;
             c.def = def;
             c.unique = unique;
+            c.renamedFrom = renamedFrom;
+            c.using = using;
             return c;
         }
     }
 
-    record Fk(String column, String refTable, String onDelete) {
+    record Fk(String column, String refTable, String onDelete, String refColumn) {
+        Fk(String column, String refTable, String onDelete) {
+            this(column, refTable, onDelete, "id");
+        }
     }
 
     record Idx(String name, List<String> columns, boolean unique) {
@@ -58,6 +63,7 @@ final class SchemaSpec {
 
         Tab copy() {
             Tab t = new Tab(name);
+            t.renamedFrom = renamedFrom;
             t.columns.clear();
             columns.forEach(c -> t.columns.add(c.copy()));
             t.fks.addAll(fks);
@@ -77,6 +83,8 @@ final class SchemaSpec {
     SchemaSpec copy() {
         SchemaSpec s = new SchemaSpec();
         tables.forEach(t -> s.tables.add(t.copy()));
+        s.migrations.addAll(migrations);
+        s.allow.addAll(allow);
         return s;
     }
 
@@ -114,7 +122,7 @@ final class SchemaSpec {
                 sb.append("    foreign_keys = [\n");
                 for (Fk f : t.fks) {
                     sb.append("      { columns = [").append(f.column()).append("], references = \"").append(f.refTable())
-                            .append("(id)\", on_delete = \"").append(f.onDelete()).append("\" }\n");
+                            .append("(").append(f.refColumn()).append(")\", on_delete = \"").append(f.onDelete()).append("\" }\n");
                 }
                 sb.append("    ]\n");
             }

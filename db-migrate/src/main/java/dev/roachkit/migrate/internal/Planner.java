@@ -470,6 +470,25 @@ public final class Planner {
                     }
                 }
             }
+            // A table the version drops may hold such a foreign key too (live names; columns are not renamed there).
+            String liveTable = liveFor.get(table).name();
+            Map<String, String> inverse = new HashMap<>();
+            columnSource.getOrDefault(table, Map.of()).forEach((to, from) -> inverse.put(to, from));
+            Set<String> liveCols = new HashSet<>();
+            cols.forEach(c -> liveCols.add(inverse.getOrDefault(c, c)));
+            for (Table gone : live.tables()) {
+                if (tableRenames.containsKey(gone.name())) {
+                    continue;
+                }
+                for (ForeignKey fk : gone.foreignKeys()) {
+                    if (fk.refTable().equals(liveTable) && new HashSet<>(fk.refColumns()).equals(liveCols)
+                            && droppedFks.add("\0" + gone.name() + "." + fk.name(gone.name()))) {
+                        dropFks.add(step(Kind.DROP_CONSTRAINT, "ALTER TABLE " + quote(gone.name()) + " DROP CONSTRAINT "
+                                + quote(fk.name(gone.name())), "drop foreign key " + gone.name() + "(" + String.join(", ",
+                                fk.columns()) + ") -> " + fk.refTable() + " (its table is dropped)"));
+                    }
+                }
+            }
         }
 
         /** Drops a live foreign key (of the desired table {@code table}) before anything else; foreignKeys() adds it back if wanted. */
@@ -512,7 +531,8 @@ public final class Planner {
             gone.forEach(g -> goneNames.add(g.name()));
             for (Table lt : gone) {
                 for (ForeignKey fk : lt.foreignKeys()) {
-                    if (goneNames.contains(fk.refTable()) && !fk.refTable().equals(lt.name())) {
+                    if (goneNames.contains(fk.refTable()) && !fk.refTable().equals(lt.name())
+                            && droppedFks.add("\0" + lt.name() + "." + fk.name(lt.name()))) {
                         dropFks.add(step(Kind.DROP_CONSTRAINT, "ALTER TABLE " + quote(lt.name()) + " DROP CONSTRAINT "
                                 + quote(fk.name(lt.name())), "drop foreign key " + lt.name() + "(" + String.join(", ",
                                 fk.columns()) + ") -> " + fk.refTable() + " (both tables are dropped)"));
