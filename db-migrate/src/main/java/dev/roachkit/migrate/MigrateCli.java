@@ -202,12 +202,20 @@ public final class MigrateCli implements Callable<Integer> {
             int n = 0;
             for (Step s : p.steps()) {
                 n++;
-                out.println(String.format("  %2d. %s %s", n, s.destructive() ? "[destructive]" : "[safe]",
-                        s.description()));
+                out.println(String.format("  %2d. %s %s", n, s.tag(), s.description()));
                 for (String line : s.sql().split("\n")) {
                     out.println("        " + line);
                 }
-                s.allowance().ifPresent(a -> out.println("        allowed by: allow_destructive += \"" + a + "\""));
+                if (s.destructive()) {
+                    s.allowance().ifPresent(a -> out.println(s.allowed()
+                            ? "        allowed by: allow_destructive += \"" + a + "\" in " + p.file()
+                            : "        blocking: migrate refuses version " + p.version() + " unless " + p.file()
+                            + " says allow_destructive += \"" + a + "\""));
+                }
+            }
+            if (!p.blocking().isEmpty()) {
+                out.println("Version " + p.version() + " is blocked: migrate refuses it (" + p.blocking().size()
+                        + " destructive step(s) not allowed) and applies nothing of it or after it.");
             }
         }
     }
@@ -256,8 +264,9 @@ public final class MigrateCli implements Callable<Integer> {
     }
 
     /** {@code plan}: the steps of each pending version, with their SQL and safe/destructive tags. */
-    @Command(name = "plan", mixinStandardHelpOptions = true,
-            description = "Print the SQL of each pending step, tagged safe or destructive; apply nothing.")
+    @Command(name = "plan", mixinStandardHelpOptions = true, description = "Print exactly what migrate would run"
+            + " for each pending version, each destructive step marked allowed or BLOCKING; apply nothing."
+            + " Exits 5 when a version is blocked.")
     static final class PlanCmd implements Callable<Integer> {
         @ParentCommand
         MigrateCli cli;
@@ -273,7 +282,7 @@ public final class MigrateCli implements Callable<Integer> {
                     cli.out.println(nothingToDo(s, "to plan"));
                 }
                 printPlans(cli.out, plans);
-                return 0;
+                return plans.stream().anyMatch(p -> !p.blocking().isEmpty()) ? SCHEMA : 0;
             });
         }
     }

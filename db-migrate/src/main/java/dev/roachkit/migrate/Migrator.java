@@ -10,6 +10,7 @@ import dev.roachkit.migrate.internal.MigrationLock;
 import dev.roachkit.migrate.internal.Model;
 import dev.roachkit.migrate.internal.Model.Live;
 import dev.roachkit.migrate.internal.Model.Version;
+import dev.roachkit.migrate.internal.PendingSimulation;
 import dev.roachkit.migrate.internal.Planner;
 import dev.roachkit.migrate.internal.RebuildPlanner;
 import dev.roachkit.migrate.internal.SchemaFiles;
@@ -188,11 +189,17 @@ public final class Migrator {
     }
 
     /**
-     * The plans of the pending versions, without applying anything. The first is planned against
-     * the live schema; each later one against the schema the previous version declares.
+     * The plans of the pending versions, without applying anything: exactly the steps
+     * {@code migrate} would run, each destructive one marked allowed or blocking
+     * ({@link Plan#blocking()}). An unversioned database with tables gets the baseline plan
+     * {@code migrate} would record (a {@link Plan#baseline()} plan). The first pending version is
+     * planned against the live schema; each later one against the schema the version before it
+     * declares, with data questions traced back to the live tables and columns they come from
+     * (a table a pending version creates is empty).
      *
      * @return one plan per pending version
-     * @throws DatabaseSchemaException when a schema file is invalid or a version cannot be planned
+     * @throws DatabaseSchemaException when a schema file is invalid, a version cannot be planned, or an
+     *     unversioned database matches no version
      */
     public List<Plan> plan() {
         List<Version> versions = versions();
@@ -200,13 +207,30 @@ public final class Migrator {
         int current = currentVersion();
         List<Plan> plans = new ArrayList<>();
         Live live = readLive();
-        for (Version v : versions) {
-            if (v.version() <= current) {
-                continue;
-            }
-            plans.add(planOne(v, live));
-            live = new Live(v.tables());
+        if (current == 0 && !bookkeeping.hasStarted() && !live.tables().isEmpty() && !versions.isEmpty()) {
+            Version base = baselineVersion(versions, live);
+            plans.add(new Plan(base.version(), base.file(), List.of(new Step(Step.Kind.RECORD_VERSION,
+                    "INSERT INTO schema_version (version) VALUES (" + base.version() + ")", false,
+                    "adopt the database as version " + base.version() + " (it matches " + base.file() + ")",
+                    java.util.Optional.empty(), -1)), true));
+            current = base.version();
         }
+        int from = current;
+        Live start = live;
+        plans.addAll(db.readOnly(c -> {
+            PendingSimulation sim = new PendingSimulation(start, probe(c));
+            List<Plan> out = new ArrayList<>();
+            Live schema = start;
+            for (Version v : versions) {
+                if (v.version() <= from) {
+                    continue;
+                }
+                out.add(new Planner(dialect, sim.probe()).plan(v, schema));
+                sim.applied(v);
+                schema = Live.of(v);
+            }
+            return out;
+        }));
         return plans;
     }
 
@@ -394,9 +418,13 @@ public final class Migrator {
         Version recorded = versions.stream().filter(v -> v.version() == current).findFirst()
                 .orElseThrow(() -> new DatabaseSchemaException("schema_version records version " + current
                         + ", which the schema files at " + settings.locations() + " do not have"));
-        Plan p = planOne(recorded, readLive());
-        return p.steps().stream().filter(s -> s.kind() != Step.Kind.RECORD_VERSION
-                        && s.kind() != Step.Kind.MIGRATION).map(Step::toString).toList();
+        Live live = readLive();
+        Plan p = planOne(recorded.withoutRenames(), live); // the database is at this version: its renames are done
+        List<String> drift = new ArrayList<>();
+        live.unsupported().forEach(u -> drift.add("[not in any schema file] " + u));
+        p.steps().stream().filter(s -> s.kind() != Step.Kind.RECORD_VERSION && s.kind() != Step.Kind.MIGRATION)
+                .forEach(s -> drift.add(s.toString()));
+        return drift;
     }
 
     private Plan planOne(Version v, Live live) {
@@ -415,7 +443,7 @@ public final class Migrator {
 
     private List<String> differences(Version v, Live live) {
         try {
-            return planOne(tablesOnly(v), live).steps().stream().filter(s -> s.kind() != Step.Kind.RECORD_VERSION
+            return planOne(tablesOnly(v.withoutRenames()), live).steps().stream().filter(s -> s.kind() != Step.Kind.RECORD_VERSION
                     && s.kind() != Step.Kind.MIGRATION).map(Step::toString).toList();
         } catch (DatabaseSchemaException e) {
             return List.of(e.getMessage());
@@ -450,17 +478,15 @@ public final class Migrator {
     }
 
     private void refuseUnallowed(Version v, Plan plan) {
-        List<Step> refused = plan.steps().stream()
-                .filter(s -> s.destructive() && s.allowance().isPresent() && !v.allowed().contains(s.allowance().get()))
-                .toList();
         if (v.strategy() == Model.Strategy.REBUILD) {
             return; // rebuild's drops are its nature; its refusal of filled tables happened in planning
         }
+        List<Step> refused = plan.blocking();
         if (!refused.isEmpty()) {
             throw new DatabaseSchemaException("Version " + v.version() + " (" + v.file() + ") has destructive steps it"
                     + " does not allow, so none of it was applied:\n" + refused.stream()
-                    .map(s -> "  - " + s.description() + ": " + s.sql() + "\n    to allow it, add to " + v.file()
-                            + ": allow_destructive += \"" + s.allowance().get() + "\"")
+                    .map(s -> "  - " + s.description() + ": " + s.sql() + s.allowance().map(a -> "\n    to allow it,"
+                            + " add to " + v.file() + ": allow_destructive += \"" + a + "\"").orElse(""))
                     .collect(Collectors.joining("\n")));
         }
     }
@@ -472,16 +498,22 @@ public final class Migrator {
      * nearest version.
      */
     private int adopt(List<Version> versions, Live live, MigrationLock lock) {
+        Version v = baselineVersion(versions, live);
+        LOG.info("The database already matches the tables of version {} ({}): recording it and every earlier"
+                + " version as applied, without running their migrations", v.version(), v.file());
+        record(versions, v.version(), lock);
+        return v.version();
+    }
+
+    /** The newest version an unversioned database matches; refuses, showing the differences from the nearest, when none does. */
+    private Version baselineVersion(List<Version> versions, Live live) {
         Version nearest = null;
         List<String> nearestDiffs = null;
         for (int i = versions.size() - 1; i >= 0; i--) {
             Version v = versions.get(i);
             List<String> diffs = differences(v, live);
             if (diffs.isEmpty()) {
-                LOG.info("The database already matches the tables of version {} ({}): recording it and every earlier"
-                        + " version as applied, without running their migrations", v.version(), v.file());
-                record(versions, v.version(), lock);
-                return v.version();
+                return v;
             }
             if (nearestDiffs == null || diffs.size() < nearestDiffs.size()) {
                 nearest = v;

@@ -17,6 +17,11 @@ public record Plan(int version, String file, List<Step> steps, boolean baseline)
         steps = List.copyOf(steps);
     }
 
+    /** @return the destructive steps the version does not allow; {@code migrate} refuses the version when any */
+    public List<Step> blocking() {
+        return steps.stream().filter(Step::blocking).toList();
+    }
+
     /** @return true when nothing but the version row is to be done */
     public boolean isEmpty() {
         return steps.stream().allMatch(s -> s.kind() == Step.Kind.RECORD_VERSION);

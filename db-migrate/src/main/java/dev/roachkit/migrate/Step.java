@@ -12,10 +12,37 @@ import java.util.Optional;
  * @param description a one-line account for people, for example {@code drop column users.legacy}
  * @param allowance the {@code allow_destructive} entry that permits it, for destructive steps
  * @param migration for {@link Kind#MIGRATION} steps, the index in the version's {@code migrations}; else -1
+ * @param allowed for destructive steps, whether the version allows it ({@code allow_destructive}); a
+ *     destructive step that is not allowed blocks the whole version
  */
 public record Step(Kind kind, String sql, boolean destructive, String description, Optional<String> allowance,
-                   int migration) {
-    /** What a step does; plans list steps in this order. */
+                   int migration, boolean allowed) {
+    /**
+     * A step whose destructive nature alone decides: safe steps are allowed, destructive ones not.
+     *
+     * @param kind what the step does
+     * @param sql the statement
+     * @param destructive whether it can lose or change data
+     * @param description a one-line account
+     * @param allowance the {@code allow_destructive} entry that permits it
+     * @param migration the index of a custom migration, or -1
+     */
+    public Step(Kind kind, String sql, boolean destructive, String description, Optional<String> allowance,
+                int migration) {
+        this(kind, sql, destructive, description, allowance, migration, !destructive);
+    }
+
+    /** @return true for a destructive step the version does not allow: {@code migrate} refuses the version */
+    public boolean blocking() {
+        return destructive && !allowed;
+    }
+
+    /** @return {@code [safe]}, {@code [destructive, allowed]} or {@code [destructive, BLOCKING]} */
+    public String tag() {
+        return !destructive ? "[safe]" : allowed ? "[destructive, allowed]" : "[destructive, BLOCKING]";
+    }
+
+    /** What a step does. */
     public enum Kind {
         /** The seed's rebuild: drop a table of the previous version. */
         REBUILD_DROP_TABLE,
@@ -31,6 +58,10 @@ public record Step(Kind kind, String sql, boolean destructive, String descriptio
         MIGRATION,
         /** Change a column's type, nullability, default or uniqueness. */
         ALTER_COLUMN,
+        /** Fill a column's NULLs with its default before it becomes NOT NULL. */
+        FILL_NULLS,
+        /** Rename an index whose definition is unchanged. */
+        RENAME_INDEX,
         /** Drop a foreign key or unique constraint the version no longer has. */
         DROP_CONSTRAINT,
         /** Drop an index the version no longer has (or has differently). */
@@ -47,9 +78,9 @@ public record Step(Kind kind, String sql, boolean destructive, String descriptio
         RECORD_VERSION
     }
 
-    /** @return {@code [safe]} or {@code [destructive]}, the description and the SQL */
+    /** @return the tag ({@link #tag()}), the description and the SQL */
     @Override
     public String toString() {
-        return (destructive ? "[destructive] " : "[safe] ") + description + ": " + sql;
+        return tag() + " " + description + ": " + sql;
     }
 }

@@ -59,11 +59,19 @@ class MigrateCliIT {
     void aDestructivePlanIsShownAndItsMigrationRefused() throws Exception {
         assertThat(run(with("migrate"))).isZero();
         f.version(2, MigrateIT.V2.replace("allow_destructive = [\"DROP TABLE user_settings\"]", ""));
-        assertThat(run(with("plan"))).isZero();
-        assertThat(out.toString()).contains("[destructive] drop table user_settings")
-                .contains("allowed by: allow_destructive += \"DROP TABLE user_settings\"");
+        assertThat(run(with("plan"))).as("a blocked plan exits non-zero").isEqualTo(5);
+        assertThat(out.toString()).contains("[destructive, BLOCKING] drop table user_settings")
+                .contains("blocking: migrate refuses version 2 unless")
+                .contains("Version 2 is blocked")
+                .doesNotContain("allowed by:");
         assertThat(run(with("migrate"))).isEqualTo(5);
         assertThat(err.toString()).contains("none of it was applied");
+        f.version(2, MigrateIT.V2);
+        out.getBuffer().setLength(0);
+        assertThat(run(with("plan"))).isZero();
+        assertThat(out.toString()).contains("[destructive, allowed] drop table user_settings")
+                .contains("allowed by: allow_destructive += \"DROP TABLE user_settings\"")
+                .doesNotContain("BLOCKING");
     }
 
     @Test

@@ -177,16 +177,18 @@ class MigrateIT {
     }
 
     @Test
-    void aNotNullColumnWithoutDefaultOnAFilledTableIsDestructive() throws Exception {
+    void aNotNullColumnWithoutDefaultOnAFilledTableNeedsAFillAndSaysHow() throws Exception {
         f.version(1, V1);
         f.migrate();
         seedUsers();
         String v2 = V1.replace("version = 1", "version = 2").replace("{ name = created_at, type = TIMESTAMP, default = \"now()\" }",
                 "{ name = created_at, type = TIMESTAMP, default = \"now()\" }\n      { name = city, type = STRING, nullable = false }");
         f.version(2, v2);
-        assertThatThrownBy(f::migrate).hasMessageContaining("allow_destructive += \"SET NOT NULL users.city\"");
-        // Allowed, and filled by the version's own migration before NOT NULL is set: it works.
-        f.version(2, v2 + "migrations = [\"UPDATE users SET city = 'Paris'\"]\nallow_destructive = [\"SET NOT NULL users.city\"]\n");
+        assertThatThrownBy(f::migrate).hasMessageContaining("give it a default")
+                .hasMessageContaining("UPDATE users SET city = ... WHERE city IS NULL")
+                .hasMessageNotContaining("allow_destructive");
+        // Filled by the version's own migration before NOT NULL is set: it works, no allowance needed.
+        f.version(2, v2 + "migrations = [\"UPDATE users SET city = 'Paris'\"]\n");
         f.migrate();
         assertThat(f.rows("SELECT DISTINCT city FROM users")).containsExactly("Paris");
     }

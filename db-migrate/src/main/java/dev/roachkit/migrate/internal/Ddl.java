@@ -37,7 +37,7 @@ final class Ddl {
             parts.add(columnDefinition(c, true));
         }
         if (!t.primaryKey().isEmpty()) {
-            parts.add("CONSTRAINT " + quote(t.name() + "_pkey") + " PRIMARY KEY (" + columns(t.primaryKey()) + ")");
+            parts.add("CONSTRAINT " + quote(Identifiers.limit(t.name() + "_pkey")) + " PRIMARY KEY (" + columns(t.primaryKey()) + ")");
         }
         for (Column c : t.columns()) {
             if (c.unique()) {
@@ -75,20 +75,69 @@ final class Ddl {
 
     /**
      * A default expression normalised for comparison: both engines echo defaults back with casts
-     * ({@code 'x'::text}, {@code now():::TIMESTAMP}) that the schema file does not write.
+     * ({@code 'x'::text}, {@code now():::TIMESTAMP}) that the schema file does not write, and
+     * PostgreSQL stores {@code -1} as {@code '-1'::integer}. Text inside quotes keeps its case
+     * ({@code 'EUR'} differs from {@code 'eur'}); keywords and function names outside quotes do not.
      */
     static String normalizeDefault(String d) {
         if (d == null) {
             return "";
         }
-        String s = d.strip().toLowerCase(Locale.ROOT)
-                .replaceAll(":::?[a-z][a-z0-9_ ]*(\\(\\d+(,\\s*\\d+)?\\))?(\\[\\])?", "")
-                .replaceAll("\\s+", " ");
-        while (s.startsWith("(") && s.endsWith(")") && balanced(s.substring(1, s.length() - 1))) {
-            s = s.substring(1, s.length() - 1).strip();
+        StringBuilder out = new StringBuilder();
+        String s = d.strip();
+        int i = 0;
+        while (i < s.length()) {
+            char ch = s.charAt(i);
+            if (ch == '\'') {
+                int end = i + 1;
+                while (end < s.length()) {
+                    if (s.charAt(end) == '\'' && end + 1 < s.length() && s.charAt(end + 1) == '\'') {
+                        end += 2;
+                    } else if (s.charAt(end) == '\'') {
+                        break;
+                    } else {
+                        end++;
+                    }
+                }
+                String literal = s.substring(i, Math.min(end + 1, s.length()));
+                // '-1' and -1 are the same default of a numeric column; a quoted number is compared bare.
+                out.append(literal.matches("'-?\\d+(\\.\\d+)?'") ? literal.substring(1, literal.length() - 1) : literal);
+                i = end + 1;
+            } else {
+                out.append(Character.toLowerCase(ch));
+                i++;
+            }
         }
-        return s;
+        String n = stripCasts(out.toString()).replaceAll("\\s+", " ").strip();
+        while (n.startsWith("(") && n.endsWith(")") && balanced(n.substring(1, n.length() - 1))) {
+            n = n.substring(1, n.length() - 1).strip();
+        }
+        return n.replaceAll("^\\(\\s*(-?\\d+(\\.\\d+)?)\\s*\\)$", "$1").replaceAll("^- (\\d)", "-$1");
     }
+
+    /** Removes {@code ::type} and {@code :::TYPE} casts outside quoted text. */
+    private static String stripCasts(String s) {
+        StringBuilder out = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '\'') {
+                quoted = !quoted;
+            }
+            if (!quoted && ch == ':' && i + 1 < s.length() && s.charAt(i + 1) == ':') {
+                java.util.regex.Matcher m = CAST.matcher(s);
+                if (m.find(i) && m.start() == i) {
+                    i = m.end() - 1;
+                    continue;
+                }
+            }
+            out.append(ch);
+        }
+        return out.toString();
+    }
+
+    private static final java.util.regex.Pattern CAST = java.util.regex.Pattern.compile(
+            ":::?[a-z][a-z0-9_]*( [a-z][a-z0-9_]*)*(\\(\\d+(,\\s*\\d+)?\\))?( with(out)? time zone)?(\\[\\])?");
 
     private static boolean balanced(String s) {
         int depth = 0;

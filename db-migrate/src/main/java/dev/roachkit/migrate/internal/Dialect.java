@@ -29,6 +29,17 @@ public abstract class Dialect {
      */
     public abstract String render(SqlType t);
 
+    /**
+     * The statement dropping a unique constraint or an index, never with CASCADE (foreign keys
+     * that rely on it are dropped first, and made again afterwards, by the planner).
+     *
+     * @param table the live table
+     * @param name the constraint's or index's name
+     * @param constraint whether it is a constraint (PostgreSQL refuses DROP INDEX for one)
+     * @return the SQL
+     */
+    abstract String dropIndex(String table, String name, boolean constraint);
+
     /** @return the extra select-list expression giving the canonical type, or null to derive it from udt_name */
     abstract String typeColumn();
 
@@ -58,9 +69,17 @@ public abstract class Dialect {
                 case "STRING" -> t.length() > 0 ? "VARCHAR(" + t.length() + ")" : "TEXT";
                 case "BYTES" -> "BYTEA";
                 case "DECIMAL" -> t.precision() > 0 ? "NUMERIC(" + t.precision() + "," + t.scale() + ")" : "NUMERIC";
-                default -> t.base();
+                case "INT8", "INT4", "INT2", "UUID", "BOOL", "TIMESTAMP", "TIMESTAMPTZ", "DATE", "TIME", "INTERVAL",
+                     "FLOAT4", "FLOAT8", "JSONB" -> t.base();
+                default -> t.isUnknown() ? t.base().substring(SqlType.UNKNOWN.length()) : t.base();
             };
             return t.array() ? base + "[]" : base;
+        }
+
+        @Override
+        String dropIndex(String table, String name, boolean constraint) {
+            return constraint ? "ALTER TABLE " + Identifiers.quote(table) + " DROP CONSTRAINT " + Identifiers.quote(name)
+                    : "DROP INDEX " + Identifiers.quote(name);
         }
 
         @Override
@@ -73,25 +92,50 @@ public abstract class Dialect {
             return "";
         }
 
+        /**
+         * From {@code format_type()}, which keeps what udt_name loses: array bounds
+         * ({@code character varying(10)[]}), {@code json} as opposed to {@code jsonb},
+         * {@code timestamp(0)}. A type with no canonical name is null (reported, never folded into a near one).
+         */
         @Override
         SqlType liveType(ResultSet rs) throws SQLException {
-            String udt = rs.getString("udt_name").toLowerCase(Locale.ROOT);
-            boolean array = udt.startsWith("_");
-            String elem = array ? udt.substring(1) : udt;
-            int len = rs.getInt("character_maximum_length");
-            String text = switch (elem) {
-                case "varchar" -> len > 0 ? "STRING(" + len + ")" : "STRING";
-                case "text" -> "STRING";
-                case "bytea" -> "BYTES";
-                case "numeric" -> {
-                    int p = rs.getInt("numeric_precision");
-                    yield p > 0 ? "DECIMAL(" + p + "," + rs.getInt("numeric_scale") + ")" : "DECIMAL";
-                }
-                case "bool" -> "BOOL";
-                case "json" -> "JSONB";
-                default -> elem.toUpperCase(Locale.ROOT);
-            };
-            return SqlType.parse(array ? text + "[]" : text);
+            return fromFormatType(rs.getString("full_type"));
+        }
+
+        static SqlType fromFormatType(String full) {
+            String t = full.strip().toLowerCase(Locale.ROOT);
+            boolean array = t.endsWith("[]");
+            if (array) {
+                t = t.substring(0, t.length() - 2);
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(character varying|numeric)\\((\\d+)(?:,(\\d+))?\\)")
+                    .matcher(t);
+            String text;
+            if (m.matches()) {
+                text = m.group(1).equals("numeric") ? "DECIMAL(" + m.group(2) + "," + (m.group(3) == null ? "0"
+                        : m.group(3)) + ")" : "STRING(" + m.group(2) + ")";
+            } else {
+                text = switch (t) {
+                    case "text", "character varying" -> "STRING";
+                    case "bigint" -> "INT8";
+                    case "integer" -> "INT4";
+                    case "smallint" -> "INT2";
+                    case "uuid" -> "UUID";
+                    case "boolean" -> "BOOL";
+                    case "timestamp without time zone" -> "TIMESTAMP";
+                    case "timestamp with time zone" -> "TIMESTAMPTZ";
+                    case "date" -> "DATE";
+                    case "time without time zone" -> "TIME";
+                    case "interval" -> "INTERVAL";
+                    case "numeric" -> "DECIMAL";
+                    case "real" -> "FLOAT4";
+                    case "double precision" -> "FLOAT8";
+                    case "jsonb" -> "JSONB";
+                    case "bytea" -> "BYTES";
+                    default -> null;
+                };
+            }
+            return text == null ? null : SqlType.parse(array ? text + "[]" : text);
         }
     }
 
@@ -108,7 +152,13 @@ public abstract class Dialect {
 
         @Override
         public String render(SqlType t) {
-            return t.toString();
+            return t.isUnknown() ? t.base().substring(SqlType.UNKNOWN.length()) : t.toString();
+        }
+
+        /** CockroachDB drops unique constraints as indexes ("DROP CONSTRAINT", CockroachDB docs: use DROP INDEX). */
+        @Override
+        String dropIndex(String table, String name, boolean constraint) {
+            return "DROP INDEX " + Identifiers.quote(table) + "@" + Identifiers.quote(name);
         }
 
         @Override
@@ -123,7 +173,9 @@ public abstract class Dialect {
 
         @Override
         SqlType liveType(ResultSet rs) throws SQLException {
-            return SqlType.parse(rs.getString("crdb_sql_type"));
+            // crdb_sql_type spells JSON as JSONB's alias; a type roachkit does not know stays unknown.
+            String crdb = rs.getString("crdb_sql_type");
+            return crdb == null || crdb.equalsIgnoreCase("JSON") ? null : SqlType.parse(crdb);
         }
     }
 }

@@ -45,10 +45,24 @@ public final class Identifiers {
     }
 
     /**
+     * A generated name that fits: names of up to {@link #MAX_LENGTH} characters are kept; a longer
+     * one is cut and ends in {@code _} and eight hex digits of a hash of the whole name, so two
+     * long names that share their first 54 characters still differ.
+     *
      * @param name a generated name
-     * @return the name cut to {@link #MAX_LENGTH}
+     * @return the name, at most {@link #MAX_LENGTH} characters
      */
     static String limit(String name) {
-        return name.length() <= MAX_LENGTH ? name : name.substring(0, MAX_LENGTH);
+        if (name.length() <= MAX_LENGTH) {
+            return name;
+        }
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String hash = java.util.HexFormat.of().formatHex(h, 0, 4);
+            return name.substring(0, MAX_LENGTH - 9) + "_" + hash;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
     }
 }

@@ -12,7 +12,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,8 +20,11 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Reads the live schema of the current schema ({@code current_schema()}) in three queries,
- * whatever the number of tables: columns, key constraints (with foreign-key targets), indexes.
+ * Reads the live schema of the current schema ({@code current_schema()}) in four queries,
+ * whatever the number of tables: columns, constraints (with foreign-key targets), indexes,
+ * triggers. What a schema file cannot declare (CHECK constraints, triggers, partial, hash or
+ * expression indexes, types such as {@code json} or {@code timestamp(0)}) is listed in
+ * {@link Live#unsupported()} rather than silently passed over.
  * Only information_schema and pg_catalog features both engines provide; the differences
  * (CockroachDB's {@code crdb_sql_type} and hidden {@code rowid}) come from the {@link Dialect}.
  * roachkit's own tables are left out.
@@ -43,19 +45,23 @@ public final class LiveSchemaReader {
 
     /**
      * @param c a connection
-     * @return the live schema
+     * @return the live schema: what schema files can say as tables, the rest listed in
+     *     {@link Live#unsupported()}
      * @throws SQLException when a query fails
      */
     public Live read(Connection c) throws SQLException {
+        List<String> unsupported = new ArrayList<>();
         Map<String, List<Column>> columns = new TreeMap<>();
         String typeCol = dialect.typeColumn() == null ? "" : ", " + dialect.typeColumn();
         try (Statement st = c.createStatement(); ResultSet rs = query(st,
                 "SELECT c.table_name, c.column_name, c.is_nullable, c.column_default, c.udt_name,"
-                        + " c.character_maximum_length, c.numeric_precision, c.numeric_scale" + typeCol
+                        + " c.character_maximum_length, c.numeric_precision, c.numeric_scale,"
+                        + " format_type(a.atttypid, a.atttypmod) AS full_type" + typeCol
                         + " FROM information_schema.columns c"
-                        + " WHERE c.table_schema = current_schema() AND EXISTS (SELECT 1 FROM pg_class r"
-                        + " JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE rn.nspname = c.table_schema"
-                        + " AND r.relname = c.table_name AND r.relkind = 'r')"
+                        + " JOIN pg_namespace rn ON rn.nspname = c.table_schema"
+                        + " JOIN pg_class r ON r.relnamespace = rn.oid AND r.relname = c.table_name AND r.relkind = 'r'"
+                        + " JOIN pg_attribute a ON a.attrelid = r.oid AND a.attname = c.column_name"
+                        + " WHERE c.table_schema = current_schema()"
                         + dialect.hiddenColumnFilter()
                         + " ORDER BY c.table_name, c.ordinal_position")) {
             while (rs.next()) {
@@ -64,18 +70,25 @@ public final class LiveSchemaReader {
                     continue;
                 }
                 SqlType type = dialect.liveType(rs);
+                String column = rs.getString("column_name");
+                if (type == null) {
+                    String full = rs.getString("full_type");
+                    unsupported.add("column " + table + "." + column + " has type " + full + ", which a schema file"
+                            + " cannot declare (" + SqlType.ACCEPTED + ")");
+                    type = new SqlType(SqlType.UNKNOWN + full, 0, 0, 0, false);
+                }
                 String def = rs.getString("column_default");
-                columns.computeIfAbsent(table, k -> new ArrayList<>()).add(new Column(rs.getString("column_name"),
-                        type == null ? new SqlType("UNKNOWN:" + rs.getString("udt_name"), 0, 0, 0, false) : type,
+                columns.computeIfAbsent(table, k -> new ArrayList<>()).add(new Column(column, type,
                         "YES".equalsIgnoreCase(rs.getString("is_nullable")), Optional.ofNullable(def), Optional.empty(),
                         false, 0));
             }
         }
         // Key constraints in one pg_catalog query: information_schema's key_column_usage costs
         // PostgreSQL over a second on a hundred tables; pg_constraint answers in milliseconds.
+        // Unique constraints are recognised by what they cover, never by their name.
         Map<String, List<String>> primaryKeys = new HashMap<>();
-        Map<String, String> uniqueConstraints = new LinkedHashMap<>(); // table.name -> table
-        Map<String, List<String>> constraintColumns = new HashMap<>();
+        Map<String, String> uniqueNames = new HashMap<>(); // table.column -> constraint name
+        Map<String, List<Index>> multiUnique = new HashMap<>();
         Map<String, List<ForeignKey>> foreignKeys = new HashMap<>();
         try (Statement st = c.createStatement(); ResultSet rs = query(st,
                 "SELECT rel.relname, con.conname, con.contype,"
@@ -84,46 +97,87 @@ public final class LiveSchemaReader {
                         + " frel.relname,"
                         + " ARRAY(SELECT a.attname::TEXT FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)"
                         + " JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),"
-                        + " con.confdeltype"
+                        + " con.confdeltype, pg_get_constraintdef(con.oid)"
                         + " FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid"
                         + " JOIN pg_namespace n ON n.oid = rel.relnamespace"
                         + " LEFT JOIN pg_class frel ON frel.oid = con.confrelid"
-                        + " WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f')"
+                        + " WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f', 'c', 'x')"
                         + " ORDER BY rel.relname, con.conname")) {
             while (rs.next()) {
                 String table = rs.getString(1);
+                if (SchemaValidator.RESERVED.contains(table)) {
+                    continue;
+                }
                 String name = rs.getString(2);
-                String type = rs.getString(3);
                 List<String> cols = textArray(rs, 4);
-                switch (type) {
+                switch (rs.getString(3)) {
                     case "p" -> primaryKeys.put(table, cols);
                     case "u" -> {
-                        uniqueConstraints.put(table + "." + name, table);
-                        constraintColumns.put(table + "." + name, cols);
+                        if (cols.size() == 1 && !uniqueNames.containsKey(table + "." + cols.get(0))) {
+                            uniqueNames.put(table + "." + cols.get(0), name);
+                        } else {
+                            multiUnique.computeIfAbsent(table, k -> new ArrayList<>()).add(new Index(name, cols, true, 0));
+                        }
                     }
-                    default -> foreignKeys.computeIfAbsent(table, k -> new ArrayList<>()).add(new ForeignKey(cols,
+                    case "f" -> foreignKeys.computeIfAbsent(table, k -> new ArrayList<>()).add(new ForeignKey(cols,
                             rs.getString(5), textArray(rs, 6), deleteRule(rs.getString(7)), name, 0));
+                    case "c" -> unsupported.add("table " + table + " has CHECK constraint " + name + " ("
+                            + rs.getString(8) + "), which schema files cannot declare");
+                    default -> unsupported.add("table " + table + " has constraint " + name + " (" + rs.getString(8)
+                            + "), which schema files cannot declare");
                 }
             }
         }
-        // Indexes, less those that back primary keys and unique constraints.
-        Set<String> constraintNames = new HashSet<>();
-        uniqueConstraints.keySet().forEach(k -> constraintNames.add(k.substring(k.indexOf('.') + 1)));
+        // Indexes, less those of primary keys and of the unique constraints read above.
+        Set<String> backing = new HashSet<>(uniqueNames.values());
+        multiUnique.values().forEach(l -> l.forEach(i -> backing.add(i.name())));
         Map<String, List<Index>> indexes = new HashMap<>();
         try (Statement st = c.createStatement(); ResultSet rs = query(st,
-                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
-                        + " ORDER BY tablename, indexname")) {
+                "SELECT t.relname, i.relname, pg_get_indexdef(i.oid), x.indisprimary, x.indisunique,"
+                        + " x.indpred IS NOT NULL, x.indexprs IS NOT NULL, am.amname"
+                        + " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+                        + " JOIN pg_namespace n ON n.oid = t.relnamespace LEFT JOIN pg_am am ON am.oid = i.relam"
+                        + " WHERE n.nspname = current_schema() AND t.relkind = 'r'"
+                        + " ORDER BY t.relname, i.relname")) {
             while (rs.next()) {
                 String table = rs.getString(1);
                 String name = rs.getString(2);
                 String def = rs.getString(3);
-                if (SchemaValidator.RESERVED.contains(table) || name.endsWith("_pkey") || name.equals("primary")
-                        || (constraintNames.contains(name) && isColumnUnique(table, name))) {
+                if (SchemaValidator.RESERVED.contains(table) || rs.getBoolean(4) || name.equals("primary")) {
                     continue;
                 }
-                indexes.computeIfAbsent(table, k -> new ArrayList<>())
-                        .add(new Index(name, indexColumns(def), def.toUpperCase(Locale.ROOT).startsWith("CREATE UNIQUE"),
-                                0));
+                String odd = oddity(def, rs.getBoolean(6), rs.getBoolean(7), rs.getString(8));
+                if (backing.contains(name)) {
+                    if (!odd.isEmpty()) {
+                        unsupported.add("index " + name + " of unique constraint on " + table + " is " + odd + ": " + def);
+                    }
+                    // CockroachDB lists unique indexes among the constraints: keep its DESC columns.
+                    List<Index> mu = multiUnique.get(table);
+                    if (mu != null) {
+                        mu.replaceAll(u -> u.name().equals(name) ? new Index(name, indexColumns(def), true, 0) : u);
+                    }
+                    continue;
+                }
+                List<String> cols = indexColumns(def);
+                if (!odd.isEmpty()) {
+                    unsupported.add("index " + name + " on " + table + " is " + odd + ", which schema files cannot"
+                            + " declare: " + def);
+                    cols = new ArrayList<>(cols);
+                    cols.add("(" + odd + ")"); // never equal to a declared index: a declared one replaces it
+                }
+                indexes.computeIfAbsent(table, k -> new ArrayList<>()).add(new Index(name, List.copyOf(cols),
+                        rs.getBoolean(5), 0));
+            }
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = query(st,
+                "SELECT t.relname, tg.tgname FROM pg_trigger tg JOIN pg_class t ON t.oid = tg.tgrelid"
+                        + " JOIN pg_namespace n ON n.oid = t.relnamespace"
+                        + " WHERE n.nspname = current_schema() AND NOT tg.tgisinternal ORDER BY 1, 2")) {
+            while (rs.next()) {
+                if (!SchemaValidator.RESERVED.contains(rs.getString(1))) {
+                    unsupported.add("table " + rs.getString(1) + " has trigger " + rs.getString(2)
+                            + ", which schema files cannot declare");
+                }
             }
         }
         List<Table> tables = new ArrayList<>();
@@ -131,23 +185,43 @@ public final class LiveSchemaReader {
             String table = e.getKey();
             List<Column> cols = new ArrayList<>();
             for (Column col : e.getValue()) {
-                boolean unique = uniqueConstraints.containsKey(table + "." + table + "_" + col.name() + "_key");
+                boolean unique = uniqueNames.containsKey(table + "." + col.name());
                 cols.add(new Column(col.name(), col.type(), col.nullable(), col.defaultExpr(), Optional.empty(), unique, 0));
             }
-            List<ForeignKey> fks = foreignKeys.getOrDefault(table, List.of());
-            // Other unique constraints (CockroachDB lists unique indexes among them) count as unique indexes.
             List<Index> idx = new ArrayList<>(indexes.getOrDefault(table, List.of()));
-            for (Map.Entry<String, String> u : uniqueConstraints.entrySet()) {
-                String name = u.getKey().substring(u.getKey().indexOf('.') + 1);
-                if (u.getValue().equals(table) && !isColumnUnique(table, name)
-                        && idx.stream().noneMatch(i -> i.name().equals(name))) {
-                    idx.add(new Index(name, constraintColumns.get(u.getKey()), true, 0));
-                }
-            }
+            idx.addAll(multiUnique.getOrDefault(table, List.of()));
             tables.add(new Table(table, Optional.empty(), List.copyOf(cols), primaryKeys.getOrDefault(table, List.of()),
-                    List.copyOf(fks), List.copyOf(idx), 0));
+                    List.copyOf(foreignKeys.getOrDefault(table, List.of())), List.copyOf(idx), 0));
         }
-        return new Live(List.copyOf(tables));
+        Set<String> constraintIndexes = new HashSet<>();
+        multiUnique.forEach((t, l) -> l.forEach(i -> constraintIndexes.add(t + "." + i.name())));
+        return new Live(tables, uniqueNames, constraintIndexes, unsupported);
+    }
+
+    /** What makes an index one a schema file cannot declare, or empty. */
+    private static String oddity(String def, boolean partial, boolean expressions, String method) {
+        List<String> odd = new ArrayList<>();
+        if (partial) {
+            odd.add("partial");
+        }
+        if (expressions) {
+            odd.add("on expressions");
+        }
+        if (method != null && !method.equals("btree") && !method.equals("prefix")) {
+            odd.add("a " + method + " index");
+        }
+        String upper = def.toUpperCase(Locale.ROOT);
+        if (upper.contains(" INCLUDE (") || upper.contains(" STORING (")) {
+            odd.add("covering (INCLUDE)");
+        }
+        for (String col : rawIndexColumns(def)) {
+            String[] words = col.strip().split("\\s+");
+            if (words.length > 2 || (words.length == 2 && !words[1].equalsIgnoreCase("DESC")
+                    && !words[1].equalsIgnoreCase("ASC"))) {
+                odd.add("with " + col.strip().substring(words[0].length()).strip());
+            }
+        }
+        return String.join(", ", odd);
     }
 
     private static List<String> textArray(ResultSet rs, int column) throws SQLException {
@@ -173,13 +247,19 @@ public final class LiveSchemaReader {
         };
     }
 
-    /** Column-level unique constraints are named {@code <table>_<column>_key}, by roachkit and by PostgreSQL's default. */
-    private static boolean isColumnUnique(String table, String constraint) {
-        return constraint.startsWith(table + "_") && constraint.endsWith("_key");
-    }
-
     /** The column list of {@code CREATE [UNIQUE] INDEX name ON t USING btree (a, b DESC)}: "a", "b DESC". */
     static List<String> indexColumns(String def) {
+        List<String> out = new ArrayList<>();
+        for (String part : rawIndexColumns(def)) {
+            String[] words = part.strip().replace("\"", "").split("\\s+");
+            boolean desc = words.length > 1 && words[1].equalsIgnoreCase("DESC");
+            out.add(desc ? words[0] + " DESC" : words[0]);
+        }
+        return out;
+    }
+
+    /** The parts of the first parenthesised list after {@code ON}, as written. */
+    private static List<String> rawIndexColumns(String def) {
         int on = def.toUpperCase(Locale.ROOT).indexOf(" ON ");
         int open = def.indexOf('(', Math.max(on, 0));
         List<String> out = new ArrayList<>();
@@ -195,21 +275,15 @@ public final class LiveSchemaReader {
             } else if (ch == ')') {
                 depth--;
                 if (depth == 0) {
-                    addIndexColumn(out, def.substring(start, i));
+                    out.add(def.substring(start, i));
                     break;
                 }
             } else if (ch == ',' && depth == 1) {
-                addIndexColumn(out, def.substring(start, i));
+                out.add(def.substring(start, i));
                 start = i + 1;
             }
         }
         return out;
-    }
-
-    private static void addIndexColumn(List<String> out, String part) {
-        String[] words = part.strip().replace("\"", "").split("\\s+");
-        boolean desc = words.length > 1 && words[1].equalsIgnoreCase("DESC");
-        out.add(desc ? words[0] + " DESC" : words[0]);
     }
 
     private ResultSet query(Statement st, String sql) throws SQLException {

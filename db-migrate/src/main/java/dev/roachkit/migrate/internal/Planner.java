@@ -17,21 +17,35 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The safe diff: compares a version with the live schema and orders the changes so data
- * survives: create tables (without foreign keys), renames, add columns, the version's custom
- * migrations (new tables exist, old ones not yet dropped), column changes, drops (foreign keys,
- * indexes, columns, tables in reverse dependency order), foreign keys, indexes, the version row.
- * Destructive steps carry the {@code allow_destructive} entry that permits them. Also the seed's
- * {@code rebuild} strategy.
+ * The safe diff: compares a version with the live schema and orders the changes by what each
+ * needs, so every step can run and data survives:
+ * <ol>
+ *   <li>drop foreign keys the version no longer has, and those that must be re-made (their
+ *       columns change type, or the unique index they rely on is dropped or changed);</li>
+ *   <li>drop unique constraints and indexes the version no longer has (or has differently);</li>
+ *   <li>drop what a rename must replace; rename tables, columns (via a temporary name when names
+ *       swap) and indexes whose definition is unchanged;</li>
+ *   <li>create tables (without foreign keys), add columns, make widening type changes and drop
+ *       NOT NULL;</li>
+ *   <li>the version's custom migrations (new tables exist, old ones are not yet dropped);</li>
+ *   <li>other type changes, defaults, NULLs filled from a new default, NOT NULL;</li>
+ *   <li>drop columns and tables (referencing tables first);</li>
+ *   <li>unique constraints, indexes, then foreign keys (which need the unique indexes);</li>
+ *   <li>the version row.</li>
+ * </ol>
+ * Data probes always name live tables and columns (before any rename). Destructive steps carry
+ * the {@code allow_destructive} entry that permits them and whether the version gives it. Also the
+ * seed's {@code rebuild} strategy.
  */
 public final class Planner {
-    /** Answers the questions about data that decide whether a step is destructive. */
+    /** Answers the questions about data that decide whether a step is destructive; names are live ones. */
     public interface DataProbe {
         /** @return whether the table holds any row */
         boolean hasRows(String table) throws SQLException;
@@ -40,6 +54,7 @@ public final class Planner {
         boolean hasNulls(String table, String column) throws SQLException;
     }
 
+    private final Dialect dialect;
     private final Ddl ddl;
     private final DataProbe probe;
 
@@ -48,6 +63,7 @@ public final class Planner {
      * @param probe data questions
      */
     public Planner(Dialect dialect, DataProbe probe) {
+        this.dialect = dialect;
         this.ddl = new Ddl(dialect);
         this.probe = probe;
     }
@@ -62,229 +78,480 @@ public final class Planner {
      * @throws DatabaseSchemaException for changes the planner cannot make (a new primary key)
      */
     public Plan plan(Version v, Live live) throws SQLException {
-        return v.strategy() == Model.Strategy.REBUILD ? rebuild(v, live) : diff(v, live);
+        return v.strategy() == Model.Strategy.REBUILD ? rebuild(v, live) : new Diff(v, live).plan();
     }
 
-    private Plan diff(Version v, Live live) throws SQLException {
-        List<Step> create = new ArrayList<>();
-        List<Step> renames = new ArrayList<>();
-        List<Step> adds = new ArrayList<>();
-        List<Step> alters = new ArrayList<>();
-        List<Step> dropConstraints = new ArrayList<>();
-        List<Step> dropIndexes = new ArrayList<>();
-        List<Step> dropColumns = new ArrayList<>();
-        List<Step> dropTables = new ArrayList<>();
-        List<Step> addFks = new ArrayList<>();
-        List<Step> createIndexes = new ArrayList<>();
-        List<String> unsupported = new ArrayList<>();
+    /** One diff; the step lists in the order they run. */
+    private final class Diff {
+        final Version v;
+        final Live live;
+        final List<Step> dropFks = new ArrayList<>();
+        final List<Step> dropUniques = new ArrayList<>();
+        final List<Step> replaced = new ArrayList<>();
+        final List<Step> renames = new ArrayList<>();
+        final List<Step> create = new ArrayList<>();
+        final List<Step> adds = new ArrayList<>();
+        final List<Step> early = new ArrayList<>();
+        final List<Step> alters = new ArrayList<>();
+        final List<Step> dropColumns = new ArrayList<>();
+        final List<Step> dropTables = new ArrayList<>();
+        final List<Step> addUniques = new ArrayList<>();
+        final List<Step> createIndexes = new ArrayList<>();
+        final List<Step> addFks = new ArrayList<>();
+        final List<String> unsupported = new ArrayList<>();
+        /** desired table name -> live table */
+        final Map<String, Table> liveFor = new LinkedHashMap<>();
+        /** desired table name -> (desired column -> live column) */
+        final Map<String, Map<String, String>> columnSource = new HashMap<>();
+        /** live table name -> desired name */
+        final Map<String, String> tableRenames = new HashMap<>();
+        /** desired tables, as the live schema has them, under the version's names */
+        final Map<String, Table> old = new HashMap<>();
+        /** live foreign keys to drop, keyed by table and constraint name, so none is dropped twice */
+        final Set<String> droppedFks = new HashSet<>();
+        /** desired table -> columns whose type changes */
+        final Map<String, Set<String>> retyped = new HashMap<>();
 
-        // Which live table each desired table is (by name, or by renamed_from).
-        Map<String, Table> liveFor = new HashMap<>();
-        Set<String> claimed = new HashSet<>();
-        for (Table t : v.tables()) {
-            Optional<Table> same = live.table(t.name());
-            if (same.isPresent()) {
-                liveFor.put(t.name(), same.get());
-                claimed.add(t.name());
-            } else if (t.renamedFrom().isPresent() && live.table(t.renamedFrom().get()).isPresent()) {
-                Table old = live.table(t.renamedFrom().get()).get();
-                liveFor.put(t.name(), old);
-                claimed.add(old.name());
-                renames.add(step(Kind.RENAME_TABLE, "ALTER TABLE " + quote(old.name()) + " RENAME TO " + quote(t.name()),
-                        "rename table " + old.name() + " to " + t.name()));
-            } else {
-                create.add(step(Kind.CREATE_TABLE, ddl.createTable(t), "create table " + t.name()));
-                for (ForeignKey fk : t.foreignKeys()) {
-                    addFks.add(step(Kind.ADD_FOREIGN_KEY, ddl.addForeignKey(t.name(), fk), "add foreign key "
-                            + fk.name(t.name())));
+        Diff(Version v, Live live) {
+            this.v = v;
+            this.live = live;
+        }
+
+        Plan plan() throws SQLException {
+            matchTables();
+            for (Table t : v.tables()) {
+                Table lt = liveFor.get(t.name());
+                if (lt != null) {
+                    matchColumns(t, lt);
                 }
-                for (Index i : t.indexes()) {
-                    createIndexes.add(step(Kind.CREATE_INDEX, ddl.createIndex(t.name(), i), "create index " + i.name()));
+            }
+            Map<String, Map<String, String>> columnRenames = new HashMap<>();
+            columnSource.forEach((table, src) -> {
+                Map<String, String> inverse = new HashMap<>();
+                src.forEach((to, from) -> inverse.put(from, to));
+                columnRenames.put(table, inverse);
+            });
+            for (Table t : v.tables()) {
+                Table lt = liveFor.get(t.name());
+                if (lt != null) {
+                    old.put(t.name(), renamed(reconcile(t, lt), t.name(), tableRenames, columnRenames));
                 }
+            }
+            for (Table t : v.tables()) {
+                if (liveFor.get(t.name()) == null) {
+                    createTable(t);
+                } else {
+                    columns(t);
+                }
+            }
+            for (Table t : v.tables()) {
+                if (liveFor.get(t.name()) != null) {
+                    uniquesAndIndexes(t);
+                }
+            }
+            for (Table t : v.tables()) {
+                if (liveFor.get(t.name()) != null) {
+                    foreignKeys(t);
+                }
+            }
+            dropGoneTables();
+            if (!unsupported.isEmpty()) {
+                throw new DatabaseSchemaException("Version " + v.version() + " cannot be planned:\n  "
+                        + String.join("\n  ", unsupported) + "\nNothing was applied.");
+            }
+            List<Step> steps = new ArrayList<>();
+            steps.addAll(dropFks);
+            steps.addAll(dropUniques);
+            steps.addAll(replaced);
+            steps.addAll(renames);
+            steps.addAll(create);
+            steps.addAll(adds);
+            steps.addAll(early);
+            for (int i = 0; i < v.migrations().size(); i++) {
+                steps.add(new Step(Kind.MIGRATION, v.migrations().get(i).strip(), false, "custom migration " + (i + 1)
+                        + " of " + v.migrations().size(), Optional.empty(), i));
+            }
+            steps.addAll(alters);
+            steps.addAll(dropColumns);
+            steps.addAll(dropTables);
+            steps.addAll(addUniques);
+            steps.addAll(createIndexes);
+            steps.addAll(addFks);
+            steps.add(recordVersion(v));
+            return new Plan(v.version(), v.file(), steps, false);
+        }
+
+        private void matchTables() {
+            Set<String> liveNames = new HashSet<>();
+            live.tables().forEach(t -> liveNames.add(t.name()));
+            Map<String, String> source = Renames.match(v.tables().stream()
+                    .map(t -> new Renames.Wanted(t.name(), t.renamedFrom())).toList(), liveNames);
+            Set<String> claimed = new HashSet<>(source.values());
+            List<Renames.Move> moves = new ArrayList<>();
+            for (Map.Entry<String, String> e : source.entrySet()) {
+                liveFor.put(e.getKey(), live.table(e.getValue()).orElseThrow());
+                tableRenames.put(e.getValue(), e.getKey());
+                if (!e.getKey().equals(e.getValue())) {
+                    moves.add(new Renames.Move(e.getValue(), e.getKey()));
+                    if (liveNames.contains(e.getKey()) && !claimed.contains(e.getKey())) {
+                        unsupported.add(v.file() + ":" + v.table(e.getKey()).orElseThrow().line() + ": table "
+                                + e.getKey() + " is renamed_from " + e.getValue() + ", but the database already has a"
+                                + " table " + e.getKey() + ": drop or rename that one first");
+                    }
+                }
+            }
+            Set<String> occupied = new HashSet<>(liveNames);
+            for (Renames.Move m : Renames.order(moves, occupied)) {
+                renames.add(step(Kind.RENAME_TABLE, "ALTER TABLE " + quote(m.from()) + " RENAME TO " + quote(m.to()),
+                        "rename table " + m.from() + " to " + m.to()));
             }
         }
 
-        // Renames, so live keys, foreign keys and indexes are compared under their new names.
-        Map<String, String> tableRenames = new HashMap<>();
-        Map<String, Map<String, String>> columnRenames = new HashMap<>();
-        for (Table t : v.tables()) {
-            Table old = liveFor.get(t.name());
-            if (old == null) {
-                continue;
-            }
-            tableRenames.put(old.name(), t.name());
-            Map<String, String> cols = new HashMap<>();
-            for (Column c : t.columns()) {
-                if (old.column(c.name()).isEmpty() && c.renamedFrom().isPresent()
-                        && old.column(c.renamedFrom().get()).isPresent()) {
-                    cols.put(c.renamedFrom().get(), c.name());
-                }
-            }
-            columnRenames.put(t.name(), cols);
-        }
-
-        for (Table t : v.tables()) {
-            Table live0 = liveFor.get(t.name());
-            if (live0 == null) {
-                continue;
-            }
-            Table old = renamed(live0, t.name(), tableRenames, columnRenames);
-            String tq = quote(t.name());
-            if (!old.primaryKey().isEmpty() && !old.primaryKey().equals(t.primaryKey())
-                    || old.primaryKey().isEmpty() && !t.primaryKey().isEmpty()) {
-                unsupported.add(v.file() + ":" + t.line() + ": the primary key of " + t.name() + " changes from "
-                        + old.primaryKey() + " to " + t.primaryKey() + "; the diff planner does not change primary"
-                        + " keys: create a new table and move the data with a migration");
-            }
-            Map<String, Column> liveCols = new HashMap<>();
-            live0.columns().forEach(c -> liveCols.put(c.name(), c));
-            Set<String> kept = new HashSet<>();
-            for (Column c : t.columns()) {
-                Column lc = liveCols.get(c.name());
-                if (lc == null && c.renamedFrom().isPresent() && liveCols.containsKey(c.renamedFrom().get())) {
-                    lc = liveCols.get(c.renamedFrom().get());
-                    renames.add(step(Kind.RENAME_COLUMN, "ALTER TABLE " + tq + " RENAME COLUMN " + quote(lc.name())
-                            + " TO " + quote(c.name()), "rename column " + t.name() + "." + lc.name() + " to " + c.name()));
-                }
-                if (lc == null) {
-                    addColumn(t, c, adds, alters);
+        private void matchColumns(Table t, Table lt) {
+            Set<String> liveNames = new HashSet<>();
+            lt.columns().forEach(c -> liveNames.add(c.name()));
+            Map<String, String> source = Renames.match(t.columns().stream()
+                    .map(c -> new Renames.Wanted(c.name(), c.renamedFrom())).toList(), liveNames);
+            columnSource.put(t.name(), source);
+            Set<String> claimed = new HashSet<>(source.values());
+            Set<String> occupied = new HashSet<>(liveNames);
+            List<Renames.Move> moves = new ArrayList<>();
+            for (Map.Entry<String, String> e : source.entrySet()) {
+                if (e.getKey().equals(e.getValue())) {
                     continue;
                 }
-                kept.add(lc.name());
-                alterColumn(t, c, lc, alters, dropConstraints);
-            }
-            for (Column lc : live0.columns()) {
-                if (!kept.contains(lc.name())) {
-                    dropColumns.add(destructive(Kind.DROP_COLUMN, "ALTER TABLE " + tq + " DROP COLUMN " + quote(lc.name()),
-                            "drop column " + t.name() + "." + lc.name(), "DROP COLUMN " + t.name() + "." + lc.name()));
+                moves.add(new Renames.Move(e.getValue(), e.getKey()));
+                if (liveNames.contains(e.getKey()) && !claimed.contains(e.getKey())) {
+                    // The rename replaces a column of that name: its contents go, so it is destructive.
+                    occupied.remove(e.getKey());
+                    replaced.add(destructive(Kind.DROP_COLUMN, "ALTER TABLE " + quote(lt.name()) + " DROP COLUMN "
+                            + quote(e.getKey()), "drop column " + t.name() + "." + e.getKey() + ", replaced by "
+                            + e.getValue() + " (renamed_from)", "DROP COLUMN " + t.name() + "." + e.getKey()));
                 }
             }
-            // Foreign keys: compared by what they mean, not by name.
-            for (ForeignKey lfk : old.foreignKeys()) {
-                if (t.foreignKeys().stream().noneMatch(fk -> sameForeignKey(fk, lfk))) {
-                    dropConstraints.add(step(Kind.DROP_CONSTRAINT, "ALTER TABLE " + tq + " DROP CONSTRAINT "
-                            + quote(lfk.name(old.name())), "drop foreign key " + t.name() + "(" + String.join(", ",
-                            lfk.columns()) + ") -> " + lfk.refTable()));
+            for (Renames.Move m : Renames.order(moves, occupied)) {
+                renames.add(step(Kind.RENAME_COLUMN, "ALTER TABLE " + quote(t.name()) + " RENAME COLUMN "
+                        + quote(m.from()) + " TO " + quote(m.to()), "rename column " + t.name() + "." + m.from()
+                        + " to " + m.to()));
+            }
+        }
+
+        /**
+         * CockroachDB lists a unique index among the unique constraints: a declared single-column
+         * unique index whose name the live constraint has is that index, not a unique column.
+         */
+        private Table reconcile(Table t, Table lt) {
+            Map<String, String> src = columnSource.getOrDefault(t.name(), Map.of());
+            List<Column> cols = new ArrayList<>(lt.columns());
+            List<Index> idx = new ArrayList<>(lt.indexes());
+            for (Index i : t.indexes()) {
+                if (!i.unique() || i.columns().size() != 1 || i.columns().get(0).endsWith(" DESC")) {
+                    continue;
+                }
+                String liveCol = src.get(i.columns().get(0));
+                if (liveCol == null || lt.indexes().stream().anyMatch(li -> li.name().equals(i.name()))) {
+                    continue;
+                }
+                for (int k = 0; k < cols.size(); k++) {
+                    Column c = cols.get(k);
+                    if (c.name().equals(liveCol) && c.unique() && live.uniqueName(lt.name(), liveCol).equals(i.name())
+                            && !t.column(i.columns().get(0)).map(Column::unique).orElse(false)) {
+                        cols.set(k, new Column(c.name(), c.type(), c.nullable(), c.defaultExpr(), c.renamedFrom(), false,
+                                c.line()));
+                        idx.add(new Index(i.name(), List.of(liveCol), true, 0));
+                    }
+                }
+            }
+            return new Table(lt.name(), lt.renamedFrom(), cols, lt.primaryKey(), lt.foreignKeys(), idx, lt.line());
+        }
+
+        private void createTable(Table t) {
+            create.add(step(Kind.CREATE_TABLE, ddl.createTable(t), "create table " + t.name()));
+            for (ForeignKey fk : t.foreignKeys()) {
+                addFks.add(step(Kind.ADD_FOREIGN_KEY, ddl.addForeignKey(t.name(), fk), "add foreign key "
+                        + fk.name(t.name())));
+            }
+            for (Index i : t.indexes()) {
+                createIndexes.add(step(Kind.CREATE_INDEX, ddl.createIndex(t.name(), i), "create index " + i.name()));
+            }
+        }
+
+        private void columns(Table t) throws SQLException {
+            Table lt = liveFor.get(t.name());
+            Table o = old.get(t.name());
+            Map<String, String> src = columnSource.get(t.name());
+            if (!o.primaryKey().isEmpty() && !o.primaryKey().equals(t.primaryKey())
+                    || o.primaryKey().isEmpty() && !t.primaryKey().isEmpty()) {
+                unsupported.add(v.file() + ":" + t.line() + ": the primary key of " + t.name() + " changes from "
+                        + o.primaryKey() + " to " + t.primaryKey() + "; the diff planner does not change primary"
+                        + " keys: create a new table and move the data with a migration");
+            }
+            for (Column c : t.columns()) {
+                String from = src.get(c.name());
+                if (from == null) {
+                    addColumn(t, lt, c);
+                } else {
+                    alterColumn(t, lt, c, lt.column(from).orElseThrow());
+                }
+            }
+            Set<String> kept = new HashSet<>(src.values());
+            for (Column lc : lt.columns()) {
+                boolean replacedByRename = src.containsKey(lc.name()) && !src.get(lc.name()).equals(lc.name())
+                        && !kept.contains(lc.name());
+                if (!kept.contains(lc.name()) && !replacedByRename) {
+                    dropColumns.add(destructive(Kind.DROP_COLUMN, "ALTER TABLE " + quote(t.name()) + " DROP COLUMN "
+                            + quote(lc.name()), "drop column " + t.name() + "." + lc.name(), "DROP COLUMN " + t.name()
+                            + "." + lc.name()));
+                }
+            }
+        }
+
+        private void addColumn(Table t, Table lt, Column c) throws SQLException {
+            String tq = quote(t.name());
+            boolean needsFill = !c.nullable() && c.defaultExpr().isEmpty();
+            if (needsFill && probe.hasRows(lt.name())) {
+                // Added as nullable, so the version's migrations can fill it; NOT NULL afterwards.
+                adds.add(step(Kind.ADD_COLUMN, "ALTER TABLE " + tq + " ADD COLUMN " + ddl.columnDefinition(c, false),
+                        "add column " + t.name() + "." + c.name() + " (nullable until filled)"));
+                setNotNull(t, c, "new column " + t.name() + "." + c.name() + " of a table with rows");
+            } else {
+                adds.add(step(Kind.ADD_COLUMN, "ALTER TABLE " + tq + " ADD COLUMN " + ddl.columnDefinition(c, true),
+                        "add column " + t.name() + "." + c.name()));
+            }
+            if (c.unique()) {
+                addUniques.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ADD CONSTRAINT "
+                        + quote(Ddl.uniqueName(t.name(), c.name())) + " UNIQUE (" + quote(c.name()) + ")",
+                        "make " + t.name() + "." + c.name() + " unique"));
+            }
+        }
+
+        /** NOT NULL on a column that holds NULLs and has no default: it works only if a migration fills it. */
+        private void setNotNull(Table t, Column c, String what) {
+            String sql = "ALTER TABLE " + quote(t.name()) + " ALTER COLUMN " + quote(c.name()) + " SET NOT NULL";
+            if (!v.migrations().isEmpty()) {
+                alters.add(step(Kind.ALTER_COLUMN, sql, "set NOT NULL on " + what + " (its NULLs must be filled by this"
+                        + " version's migrations)"));
+                return;
+            }
+            alters.add(new Step(Kind.ALTER_COLUMN, sql, true, "set NOT NULL on " + what + ", which would hold NULLs:"
+                    + " give it a default in " + v.file() + ":" + c.line() + " (default = ...; roachkit fills the NULLs"
+                    + " with it), or add a migration that fills them: migrations += \"UPDATE " + t.name() + " SET "
+                    + c.name() + " = ... WHERE " + c.name() + " IS NULL\"", Optional.empty(), -1, false));
+        }
+
+        private void alterColumn(Table t, Table lt, Column c, Column lc) throws SQLException {
+            String tq = quote(t.name());
+            String cq = quote(c.name());
+            String where = t.name() + "." + c.name();
+            boolean typeChanges = !c.type().equals(lc.type());
+            if (typeChanges) {
+                retyped.computeIfAbsent(t.name(), k -> new HashSet<>()).add(c.name());
+                TypeChange tc = TypeChange.of(dialect, t.name(), c, lc, v.file());
+                String desc = (tc.destructive() ? "change " : "widen ") + where + " from " + lc.type() + " to "
+                        + c.type() + (tc.note().isEmpty() ? "" : " (" + tc.note() + ")");
+                if (tc.destructive()) {
+                    alters.add(destructive(Kind.ALTER_COLUMN, tc.sql(), desc, "ALTER TYPE " + where));
+                } else {
+                    early.add(step(Kind.ALTER_COLUMN, tc.sql(), desc));
+                }
+            }
+            String want = Ddl.normalizeDefault(c.defaultExpr().orElse(null));
+            String have = Ddl.normalizeDefault(lc.defaultExpr().orElse(null));
+            if (!want.equals(have) && !have.startsWith("nextval(") && !have.startsWith("unique_rowid(")) {
+                alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq
+                        + (c.defaultExpr().isPresent() ? " SET DEFAULT " + c.defaultExpr().get() : " DROP DEFAULT"),
+                        (c.defaultExpr().isPresent() ? "set default of " : "drop default of ") + where));
+            }
+            if (lc.nullable() && !c.nullable()) {
+                if (!probe.hasNulls(lt.name(), lc.name())) {
+                    alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq + " SET NOT NULL",
+                            "set NOT NULL on " + where));
+                } else if (c.defaultExpr().isPresent()) {
+                    alters.add(step(Kind.FILL_NULLS, "UPDATE " + tq + " SET " + cq + " = DEFAULT WHERE " + cq + " IS NULL",
+                            "fill the NULLs of " + where + " with its default " + c.defaultExpr().get()));
+                    alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq + " SET NOT NULL",
+                            "set NOT NULL on " + where));
+                } else {
+                    setNotNull(t, c, where);
+                }
+            } else if (!lc.nullable() && c.nullable()) {
+                early.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq + " DROP NOT NULL",
+                        "allow NULL in " + where));
+            }
+        }
+
+        /** Unique columns and indexes, compared by what they cover; renamed in place when only the name differs. */
+        private void uniquesAndIndexes(Table t) {
+            Table lt = liveFor.get(t.name());
+            Table o = old.get(t.name());
+            String tq = quote(t.name());
+            Map<String, String> src = columnSource.get(t.name());
+            Set<String> retypedHere = retyped.getOrDefault(t.name(), Set.of());
+            for (Column c : t.columns()) {
+                String from = src.get(c.name());
+                if (from == null) {
+                    continue;
+                }
+                boolean had = o.column(from).map(Column::unique).orElse(false);
+                if (c.unique() && !had) {
+                    addUniques.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ADD CONSTRAINT "
+                            + quote(Ddl.uniqueName(t.name(), c.name())) + " UNIQUE (" + quote(c.name()) + ")",
+                            "make " + t.name() + "." + c.name() + " unique"));
+                } else if (!c.unique() && had) {
+                    dropDependentForeignKeys(t.name(), List.of(c.name()));
+                    dropUniques.add(step(Kind.DROP_CONSTRAINT, dialect.dropIndex(lt.name(),
+                            live.uniqueName(lt.name(), from), true), "drop unique constraint of " + t.name() + "."
+                            + c.name()));
+                }
+            }
+            List<Index> unmatchedLive = new ArrayList<>();
+            for (Index li : o.indexes()) {
+                Optional<Index> want = t.indexes().stream().filter(i -> i.name().equals(li.name())).findFirst();
+                if (want.isEmpty() || !sameIndex(want.get(), li)) {
+                    unmatchedLive.add(li);
+                }
+            }
+            List<Index> toCreate = new ArrayList<>();
+            for (Index i : t.indexes()) {
+                Optional<Index> have = o.indexes().stream().filter(li -> li.name().equals(i.name())).findFirst();
+                if (have.isEmpty() || !sameIndex(i, have.get())) {
+                    Optional<Index> same = have.isPresent() ? Optional.empty() : unmatchedLive.stream()
+                            .filter(li -> sameIndex(i, li) && t.indexes().stream().noneMatch(w -> w.name()
+                                    .equals(li.name()))).findFirst();
+                    if (same.isPresent()) {
+                        unmatchedLive.remove(same.get());
+                        renames.add(step(Kind.RENAME_INDEX, "ALTER INDEX " + quote(same.get().name()) + " RENAME TO "
+                                + quote(i.name()), "rename index " + same.get().name() + " to " + i.name()));
+                    } else {
+                        toCreate.add(i);
+                    }
+                }
+            }
+            for (Index li : unmatchedLive) {
+                if (li.unique()) {
+                    dropDependentForeignKeys(t.name(), bare(li.columns()));
+                }
+                dropUniques.add(step(Kind.DROP_INDEX, dialect.dropIndex(lt.name(), li.name(),
+                        live.constraintIndexes().contains(lt.name() + "." + li.name())), "drop index " + li.name()));
+            }
+            toCreate.sort(Comparator.comparing((Index i) -> !i.unique()));
+            for (Index i : toCreate) {
+                createIndexes.add(step(Kind.CREATE_INDEX, ddl.createIndex(t.name(), i), "create index " + i.name()));
+            }
+            if (!retypedHere.isEmpty()) {
+                // Foreign keys from or to a column whose type changes are made again after the change.
+                for (Table other : v.tables()) {
+                    Table oo = old.get(other.name());
+                    if (oo == null) {
+                        continue;
+                    }
+                    for (ForeignKey fk : oo.foreignKeys()) {
+                        boolean from = other.name().equals(t.name()) && fk.columns().stream().anyMatch(retypedHere::contains);
+                        boolean to = fk.refTable().equals(t.name()) && fk.refColumns().stream().anyMatch(retypedHere::contains);
+                        if (from || to) {
+                            dropForeignKey(other.name(), fk);
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Foreign keys that reference {@code table(columns)} rely on its unique index: drop them first, make them again after. */
+        private void dropDependentForeignKeys(String table, List<String> columns) {
+            Set<String> cols = new HashSet<>(columns);
+            for (Table other : v.tables()) {
+                Table oo = old.get(other.name());
+                if (oo == null) {
+                    continue;
+                }
+                for (ForeignKey fk : oo.foreignKeys()) {
+                    if (fk.refTable().equals(table) && new HashSet<>(fk.refColumns()).equals(cols)) {
+                        dropForeignKey(other.name(), fk);
+                    }
+                }
+            }
+            // A table the version drops may hold such a foreign key too (live names; columns are not renamed there).
+            String liveTable = liveFor.get(table).name();
+            Map<String, String> inverse = new HashMap<>();
+            columnSource.getOrDefault(table, Map.of()).forEach((to, from) -> inverse.put(to, from));
+            Set<String> liveCols = new HashSet<>();
+            cols.forEach(c -> liveCols.add(inverse.getOrDefault(c, c)));
+            for (Table gone : live.tables()) {
+                if (tableRenames.containsKey(gone.name())) {
+                    continue;
+                }
+                for (ForeignKey fk : gone.foreignKeys()) {
+                    if (fk.refTable().equals(liveTable) && new HashSet<>(fk.refColumns()).equals(liveCols)
+                            && droppedFks.add("\0" + gone.name() + "." + fk.name(gone.name()))) {
+                        dropFks.add(step(Kind.DROP_CONSTRAINT, "ALTER TABLE " + quote(gone.name()) + " DROP CONSTRAINT "
+                                + quote(fk.name(gone.name())), "drop foreign key " + gone.name() + "(" + String.join(", ",
+                                fk.columns()) + ") -> " + fk.refTable() + " (its table is dropped)"));
+                    }
+                }
+            }
+        }
+
+        /** Drops a live foreign key (of the desired table {@code table}) before anything else; foreignKeys() adds it back if wanted. */
+        private void dropForeignKey(String table, ForeignKey lfk) {
+            String liveTable = liveFor.get(table).name();
+            if (droppedFks.add(table + "." + lfk.name(liveTable))) {
+                dropFks.add(step(Kind.DROP_CONSTRAINT, "ALTER TABLE " + quote(liveTable) + " DROP CONSTRAINT "
+                        + quote(lfk.name(liveTable)), "drop foreign key " + table + "(" + String.join(", ", lfk.columns())
+                        + ") -> " + lfk.refTable()));
+            }
+        }
+
+        private void foreignKeys(Table t) {
+            Table o = old.get(t.name());
+            for (ForeignKey lfk : o.foreignKeys()) {
+                boolean wanted = t.foreignKeys().stream().anyMatch(fk -> sameForeignKey(fk, lfk))
+                        && v.table(lfk.refTable()).isPresent() && liveFor.containsKey(lfk.refTable());
+                if (!wanted) {
+                    dropForeignKey(t.name(), lfk);
                 }
             }
             for (ForeignKey fk : t.foreignKeys()) {
-                if (old.foreignKeys().stream().noneMatch(lfk -> sameForeignKey(fk, lfk))) {
+                Optional<ForeignKey> have = o.foreignKeys().stream().filter(lfk -> sameForeignKey(fk, lfk)).findFirst();
+                if (have.isEmpty() || droppedFks.contains(t.name() + "." + have.get().name(liveFor.get(t.name()).name()))
+                        || !liveFor.containsKey(fk.refTable())) {
                     addFks.add(step(Kind.ADD_FOREIGN_KEY, ddl.addForeignKey(t.name(), fk), "add foreign key "
                             + fk.name(t.name())));
                 }
             }
-            for (Index li : old.indexes()) {
-                Optional<Index> want = t.indexes().stream().filter(i -> i.name().equals(li.name())).findFirst();
-                if (want.isEmpty() || !sameIndex(want.get(), li)) {
-                    dropIndexes.add(step(Kind.DROP_INDEX, "DROP INDEX " + quote(li.name()) + cascadeForUnique(li),
-                            "drop index " + li.name()));
+        }
+
+        private void dropGoneTables() {
+            List<Table> gone = new ArrayList<>();
+            for (Table lt : live.tables()) {
+                if (!tableRenames.containsKey(lt.name())) {
+                    gone.add(lt);
                 }
             }
-            for (Index i : t.indexes()) {
-                Optional<Index> have = old.indexes().stream().filter(li -> li.name().equals(i.name())).findFirst();
-                if (have.isEmpty() || !sameIndex(i, have.get())) {
-                    createIndexes.add(step(Kind.CREATE_INDEX, ddl.createIndex(t.name(), i), "create index " + i.name()));
+            Set<String> goneNames = new HashSet<>();
+            gone.forEach(g -> goneNames.add(g.name()));
+            for (Table lt : gone) {
+                for (ForeignKey fk : lt.foreignKeys()) {
+                    if (goneNames.contains(fk.refTable()) && !fk.refTable().equals(lt.name())
+                            && droppedFks.add("\0" + lt.name() + "." + fk.name(lt.name()))) {
+                        dropFks.add(step(Kind.DROP_CONSTRAINT, "ALTER TABLE " + quote(lt.name()) + " DROP CONSTRAINT "
+                                + quote(fk.name(lt.name())), "drop foreign key " + lt.name() + "(" + String.join(", ",
+                                fk.columns()) + ") -> " + fk.refTable() + " (both tables are dropped)"));
+                    }
                 }
             }
-        }
-
-        // Tables the version no longer has, referencing tables first.
-        List<Table> gone = new ArrayList<>();
-        for (Table lt : live.tables()) {
-            if (!claimed.contains(lt.name())) {
-                gone.add(lt);
+            for (Table lt : reverseDependencyOrder(gone)) {
+                dropTables.add(destructive(Kind.DROP_TABLE, "DROP TABLE " + quote(lt.name()), "drop table " + lt.name(),
+                        "DROP TABLE " + lt.name()));
             }
         }
-        for (Table lt : reverseDependencyOrder(gone)) {
-            dropTables.add(destructive(Kind.DROP_TABLE, "DROP TABLE " + quote(lt.name()), "drop table " + lt.name(),
-                    "DROP TABLE " + lt.name()));
-        }
-        if (!unsupported.isEmpty()) {
-            throw new DatabaseSchemaException("Version " + v.version() + " cannot be planned:\n  "
-                    + String.join("\n  ", unsupported) + "\nNothing was applied.");
-        }
 
-        List<Step> steps = new ArrayList<>();
-        steps.addAll(create);
-        steps.addAll(renames);
-        steps.addAll(adds);
-        for (int i = 0; i < v.migrations().size(); i++) {
-            steps.add(new Step(Kind.MIGRATION, v.migrations().get(i).strip(), false, "custom migration " + (i + 1)
-                    + " of " + v.migrations().size(), Optional.empty(), i));
-        }
-        steps.addAll(alters);
-        steps.addAll(dropConstraints);
-        steps.addAll(dropIndexes);
-        steps.addAll(dropColumns);
-        steps.addAll(dropTables);
-        steps.addAll(addFks);
-        steps.addAll(createIndexes);
-        steps.add(recordVersion(v));
-        return new Plan(v.version(), v.file(), steps, false);
-    }
-
-    private void addColumn(Table t, Column c, List<Step> adds, List<Step> alters) throws SQLException {
-        String tq = quote(t.name());
-        boolean needsFill = !c.nullable() && c.defaultExpr().isEmpty();
-        if (needsFill && probe.hasRows(t.name())) {
-            // Added as nullable, so the version's migrations can fill it; NOT NULL afterwards.
-            adds.add(step(Kind.ADD_COLUMN, "ALTER TABLE " + tq + " ADD COLUMN " + ddl.columnDefinition(c, false),
-                    "add column " + t.name() + "." + c.name() + " (nullable until filled)"));
-            alters.add(destructive(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + quote(c.name())
-                    + " SET NOT NULL", "set NOT NULL on new column " + t.name() + "." + c.name() + " of a table with rows"
-                    + " (no default)", "SET NOT NULL " + t.name() + "." + c.name()));
-        } else {
-            adds.add(step(Kind.ADD_COLUMN, "ALTER TABLE " + tq + " ADD COLUMN " + ddl.columnDefinition(c, true),
-                    "add column " + t.name() + "." + c.name()));
-        }
-        if (c.unique()) {
-            alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ADD CONSTRAINT "
-                    + quote(Ddl.uniqueName(t.name(), c.name())) + " UNIQUE (" + quote(c.name()) + ")",
-                    "make " + t.name() + "." + c.name() + " unique"));
+        private Step destructive(Kind kind, String sql, String description, String allowance) {
+            return new Step(kind, sql, true, description, Optional.of(allowance), -1, v.allowed().contains(allowance));
         }
     }
 
-    private void alterColumn(Table t, Column c, Column lc, List<Step> alters, List<Step> dropConstraints)
-            throws SQLException {
-        String tq = quote(t.name());
-        String cq = quote(c.name());
-        String where = t.name() + "." + c.name();
-        if (!c.type().equals(lc.type())) {
-            String sql = "ALTER TABLE " + tq + " ALTER COLUMN " + cq + " TYPE " + ddl.render(c.type());
-            if (lc.type().widensTo(c.type())) {
-                alters.add(step(Kind.ALTER_COLUMN, sql, "widen " + where + " from " + lc.type() + " to " + c.type()));
-            } else {
-                alters.add(destructive(Kind.ALTER_COLUMN, sql + " USING " + cq + "::" + ddl.render(c.type()),
-                        "change " + where + " from " + lc.type() + " to " + c.type() + " (may lose or alter data)",
-                        "ALTER TYPE " + where));
-            }
-        }
-        if (lc.nullable() && !c.nullable()) {
-            String sql = "ALTER TABLE " + tq + " ALTER COLUMN " + cq + " SET NOT NULL";
-            if (probe.hasNulls(t.name(), lc.name())) {
-                alters.add(destructive(Kind.ALTER_COLUMN, sql, "set NOT NULL on " + where + ", which holds NULLs",
-                        "SET NOT NULL " + where));
-            } else {
-                alters.add(step(Kind.ALTER_COLUMN, sql, "set NOT NULL on " + where));
-            }
-        } else if (!lc.nullable() && c.nullable()) {
-            alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq + " DROP NOT NULL",
-                    "allow NULL in " + where));
-        }
-        String want = Ddl.normalizeDefault(c.defaultExpr().orElse(null));
-        String have = Ddl.normalizeDefault(lc.defaultExpr().orElse(null));
-        if (!want.equals(have) && !have.startsWith("nextval(") && !have.startsWith("unique_rowid(")) {
-            alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq
-                    + (c.defaultExpr().isPresent() ? " SET DEFAULT " + c.defaultExpr().get() : " DROP DEFAULT"),
-                    (c.defaultExpr().isPresent() ? "set default of " : "drop default of ") + where));
-        }
-        if (c.unique() && !lc.unique()) {
-            alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ADD CONSTRAINT "
-                    + quote(Ddl.uniqueName(t.name(), c.name())) + " UNIQUE (" + cq + ")", "make " + where + " unique"));
-        } else if (!c.unique() && lc.unique()) {
-            dropConstraints.add(step(Kind.DROP_CONSTRAINT, "ALTER TABLE " + tq + " DROP CONSTRAINT "
-                    + quote(Ddl.uniqueName(t.name(), lc.name())), "drop unique constraint of " + where));
-        }
+    private static List<String> bare(List<String> indexColumns) {
+        return indexColumns.stream().map(c -> c.endsWith(" DESC") ? c.substring(0, c.length() - 5) : c).toList();
     }
 
     private Plan rebuild(Version v, Live live) throws SQLException {

@@ -144,9 +144,10 @@ public final class SchemaFiles {
             }
             previous = e.getKey();
         }
-        problems.throwIfAny();
         versions.sort(Comparator.comparingInt(Version::version));
-        return versions;
+        List<Version> resolved = RenameRules.resolve(versions, problems);
+        problems.throwIfAny();
+        return resolved;
     }
 
     /**

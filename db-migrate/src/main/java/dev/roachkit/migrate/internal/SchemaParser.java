@@ -39,7 +39,7 @@ public final class SchemaParser {
     static final List<String> TABLE_KEYS = List.of("name", "columns", "primary_key", "foreign_keys", "indexes",
             "renamed_from");
     static final List<String> COLUMN_KEYS = List.of("name", "type", "primary_key", "unique", "nullable", "default",
-            "renamed_from");
+            "renamed_from", "using");
     static final List<String> FK_KEYS = List.of("columns", "references", "on_delete");
     static final List<String> INDEX_KEYS = List.of("name", "columns", "unique");
     static final List<String> ON_DELETE = List.of("CASCADE", "SET NULL", "RESTRICT", "NO ACTION", "SET DEFAULT");
@@ -170,13 +170,26 @@ public final class SchemaParser {
                 }
                 defaultExpr = Optional.of(d);
             }
+            ConfigValue usingValue = c.get("using");
+            Optional<String> using = Optional.empty();
+            if (usingValue != null) {
+                if (usingValue.valueType() != ConfigValueType.STRING || ((String) usingValue.unwrapped()).isBlank()) {
+                    problems.add(file, line(usingValue), "using of " + name + "." + cname + " must be an SQL expression"
+                            + " in quotes, for example using = \"left(" + cname + ", 10)\"");
+                } else if (((String) usingValue.unwrapped()).contains(";")) {
+                    problems.add(file, line(usingValue), "using of " + name + "." + cname + " contains ';'; write one"
+                            + " SQL expression");
+                } else {
+                    using = Optional.of((String) usingValue.unwrapped());
+                }
+            }
             if (cname != null && type != null) {
                 if (pk) {
                     pkFromColumns.add(cname);
                 }
                 columns.add(new Column(cname, type, nullable && !pk, defaultExpr,
                         optionalIdentifier(c.get("renamed_from"), "renamed_from"),
-                        bool(c.get("unique"), "unique", false), cl));
+                        bool(c.get("unique"), "unique", false), using, cl));
             }
         }
         ConfigValue pkValue = t.get("primary_key");
@@ -197,7 +210,7 @@ public final class SchemaParser {
                                     + " cannot be nullable; remove nullable = true");
                         }
                         columns.set(i, new Column(col.name(), col.type(), false, col.defaultExpr(), col.renamedFrom(),
-                                col.unique(), col.line()));
+                                col.unique(), col.using(), col.line()));
                     }
                 }
             }
