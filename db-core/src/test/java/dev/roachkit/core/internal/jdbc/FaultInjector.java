@@ -138,6 +138,10 @@ final class FaultInjector {
         }
         switch (kind) {
             case RESTART_BEFORE -> {
+                if (raw.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED) {
+                    // a server cannot restart a transaction that already failed: only losses happen there
+                    return call(target, m, args);
+                }
                 injected.accept(kind);
                 restart(raw);
             }
