@@ -538,6 +538,32 @@ class ProxyAdversarialIT {
         assertThat(count("SELECT count(*) FROM t")).isEqualTo(1);
     }
 
+    @Test
+    void f10dTheResultShapeTheApplicationReadIsVerified() throws Exception {
+        tdb.execute("CREATE TABLE shape (id INT8 PRIMARY KEY)", "INSERT INTO shape VALUES (1)");
+        try (Database slow = Database.open(tdb.settings(Map.of("db_retry_initial_backoff", "500ms",
+                "db_retry_max_backoff", "600ms")))) {
+            try (Connection c = slow.pool().getConnection()) {
+                c.setAutoCommit(false);
+                int columns;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM shape")) {
+                    columns = rs.getMetaData().getColumnCount();
+                }
+                assertThat(columns).isEqualTo(1);
+                // another session changes the table; it waits for this transaction's lock on it
+                CompletableFuture<Void> ddl = CompletableFuture.runAsync(() -> tdb.execute(
+                        "ALTER TABLE shape ADD COLUMN extra TEXT"));
+                awaitLockWait();
+                assertThatThrownBy(() -> restart(c)).isInstanceOf(TransactionRetrySQLException.class)
+                        .hasMessageContaining("different data");
+                ddl.get(10, TimeUnit.SECONDS);
+                c.rollback();
+            }
+        } finally {
+            tdb.execute("DROP TABLE shape");
+        }
+    }
+
     // ---- 11 ----
 
     @Test

@@ -75,6 +75,7 @@ public final class RetryingResultSet implements ResultSet {
     static final int LONG = 50;
     static final int SHORT = 51;
     static final int WARNINGS = 52;
+    static final int META_DATA = 53;
 
     private final RetryingConnection conn;
     private final RetryingStatement statement;
@@ -283,6 +284,7 @@ public final class RetryingResultSet implements ResultSet {
                 d.addInt(v);
             }
             case WARNINGS -> Digest.addWarnings(d, rs.getWarnings());
+            case META_DATA -> addMetaData(d, rs.getMetaData());
             default -> throw new IllegalStateException("unknown observation " + op);
         }
     }
@@ -864,7 +866,24 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
-        return delegate.getMetaData();
+        ResultSetMetaData md = delegate.getMetaData();
+        if (slot >= 0) {
+            addMetaData(observe(META_DATA, 0), md);
+        }
+        return md;
+    }
+
+    /** The shape the application saw: a replay whose result has other columns must not pass for the same. */
+    private static void addMetaData(Digest d, ResultSetMetaData md) throws SQLException {
+        int n = md.getColumnCount();
+        d.addInt(n);
+        for (int i = 1; i <= n; i++) {
+            d.addString(md.getColumnLabel(i));
+            d.addInt(md.getColumnType(i));
+            d.addString(md.getColumnTypeName(i));
+            d.addInt(md.getPrecision(i));
+            d.addInt(md.getScale(i));
+        }
     }
 
     @Override
