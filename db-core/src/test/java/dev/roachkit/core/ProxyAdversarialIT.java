@@ -421,6 +421,19 @@ class ProxyAdversarialIT {
     }
 
     @Test
+    void f07cAnAutoCommitBatchRestartedTwiceIsStillSentWhole() throws SQLException {
+        int[] counts;
+        try (Connection c = db.pool().getConnection(); Statement st = c.createStatement()) {
+            st.addBatch("INSERT INTO t VALUES (1, 'a')");
+            st.addBatch("INSERT INTO t SELECT 2, 'b' WHERE public.maybe_fail(2) = 0");
+            st.addBatch("INSERT INTO t VALUES (3, 'c')");
+            counts = st.executeBatch();
+        }
+        assertThat(counts).containsExactly(1, 1, 1);
+        assertThat(count("SELECT count(*) FROM t")).isEqualTo(3);
+    }
+
+    @Test
     void f07bAPreparedAutoCommitBatchHitByARestartIsSentAgainWhole() throws SQLException {
         int[] counts;
         try (Connection c = db.pool().getConnection();

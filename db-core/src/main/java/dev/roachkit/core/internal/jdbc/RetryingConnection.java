@@ -236,6 +236,11 @@ public final class RetryingConnection implements Connection {
         return ctx;
     }
 
+    /** @return whether a recovery (replay or re-run) is running the application's call again right now */
+    boolean recovering() {
+        return recovering;
+    }
+
     /** @return whether executions and observations are recorded now */
     boolean recording() {
         return tx == Tx.ACTIVE && unreplayable == null && !managed;

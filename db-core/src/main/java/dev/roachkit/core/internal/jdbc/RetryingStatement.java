@@ -433,7 +433,9 @@ public class RetryingStatement implements Statement {
                     return executeBatch();
                 });
             } catch (SQLException x) {
-                clearPendingBatch(); // as the driver did: the application adds the entries again
+                if (!conn.recovering()) {
+                    clearPendingBatch(); // the failure reaches the application: as the driver did, forget the batch
+                }
                 throw x;
             }
         }
@@ -462,7 +464,9 @@ public class RetryingStatement implements Statement {
                     return executeLargeBatch();
                 });
             } catch (SQLException x) {
-                clearPendingBatch(); // as the driver did: the application adds the entries again
+                if (!conn.recovering()) {
+                    clearPendingBatch(); // the failure reaches the application: as the driver did, forget the batch
+                }
                 throw x;
             }
         }
