@@ -85,6 +85,9 @@ public final class TransactionRunner {
     private <T> T attempt(JdbcFunction<T> body, boolean readOnly) throws SQLException {
         counters.blockAttempts.increment();
         RetryingConnection c = pool.borrow();
+        // What the block itself did that forbids running it again; the runner's own COMMIT does not count.
+        String unrepeatable = null;
+        boolean bodyDone = false;
         try {
             c.setManaged(true);
             c.setAutoCommit(false);
@@ -92,6 +95,8 @@ public final class TransactionRunner {
                 c.setReadOnly(true);
             }
             T result = body.apply(c);
+            unrepeatable = c.unrepeatable();
+            bodyDone = true;
             c.commit();
             return result;
         } catch (SQLException | RuntimeException | Error e) {
@@ -102,10 +107,11 @@ public final class TransactionRunner {
             } catch (SQLException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            if (c.unrepeatable() != null && retryable(e)) {
+            String why = bodyDone ? unrepeatable : c.unrepeatable();
+            if (why != null && retryable(e)) {
                 // Part of the block may be committed already: running it again could apply that part twice.
                 throw new TransactionRetrySQLException("The transaction block failed (" + e.getMessage()
-                        + ") and roachkit will not run it again, because " + c.unrepeatable()
+                        + ") and roachkit will not run it again, because " + why
                         + "; remove the transaction control from the block (the block commits for you)",
                         1, Duration.ZERO, e);
             }

@@ -101,8 +101,10 @@ public final class RetryingConnection implements Connection {
     private int epoch;
     private boolean managed;
     private boolean recovering;
-    /** Set when SQL text ended or began a transaction: re-running what came before could apply it twice. */
+    /** Set when the work so far was committed by the application: re-running it from the start could apply it twice. */
     private String sqlTextControl;
+    /** ACTIVE: the application saw an error in this transaction, so the server may have aborted it. */
+    private boolean sawError;
     /** Created on the first recorded transaction: most borrowed connections never record one. */
     private Journal journal;
     /** Where observations go when nothing is recorded; made when first needed. */
@@ -160,6 +162,7 @@ public final class RetryingConnection implements Connection {
     private void begin() {
         tx = Tx.ACTIVE;
         epoch++;
+        sawError = false;
         unreplayable = ctx.settings.transparentRetries() ? null
                 : "transparent retries are off (db_transparent_retries = false)";
     }
@@ -181,6 +184,17 @@ public final class RetryingConnection implements Connection {
         endRecording();
         tx = Tx.FAILED;
         failure = why;
+        session.rollback();
+        if (!lost) {
+            // A replay left its own parameters and batches on the physical statements: put the application's back.
+            for (RetryingStatement s : statements) {
+                try {
+                    s.afterReplay();
+                } catch (SQLException e) {
+                    markIfBroken(e);
+                }
+            }
+        }
     }
 
     /** ACTIVE or FAILED to IDLE. */
@@ -283,6 +297,9 @@ public final class RetryingConnection implements Connection {
             begin();
         }
         if (text.special()) {
+            if (text.has(SqlText.SAVEPOINT) && session.hasPending()) {
+                session.pin("a savepoint may undo session changes made in the transaction, which roachkit cannot follow");
+            }
             if (text.has(SqlText.TX_CONTROL)) {
                 sqlTextControl = "it ran transaction control (BEGIN, COMMIT, ROLLBACK, ...) as SQL text";
             }
@@ -318,6 +335,15 @@ public final class RetryingConnection implements Connection {
      *
      * @param reason what the application did, for the message a restart then raises
      */
+    void sawError(SQLException e) {
+        if (tx == Tx.ACTIVE) {
+            sawError = true;
+            if (!managed) {
+                stopRecording("it saw an error (SQLSTATE " + SqlStates.first(e).orElse("none") + ")");
+            }
+        }
+    }
+
     void notReplayable(String reason) {
         if (!session.autoCommit && tx == Tx.IDLE) {
             begin();
@@ -392,11 +418,14 @@ public final class RetryingConnection implements Connection {
             throw e;
         }
         if (managed) {
+            if (!restart && !lost) {
+                sawError = true;
+            }
             throw e;
         }
         if (!restart && !lost) {
             // The application sees this error: a replay could not show it the same again.
-            stopRecording("it saw an error (SQLSTATE " + SqlStates.first(e).orElse("none") + ")");
+            sawError(e);
             return rethrow(e);
         }
         ctx.counters.restart(SqlStates.first(e).orElse(null));
@@ -479,7 +508,7 @@ public final class RetryingConnection implements Connection {
                         }
                     } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
                         // The replay matched; the call itself now fails: the application sees that error.
-                        stopRecording("it saw an error (SQLSTATE " + SqlStates.first(x).orElse("none") + ")");
+                        sawError(x);
                     }
                     throw x;
                 }
@@ -692,6 +721,9 @@ public final class RetryingConnection implements Connection {
     @Override
     public void commit() throws SQLException {
         checkOpen();
+        if (managed) {
+            sqlTextControl = "it called commit() inside the block";
+        }
         switch (tx) {
             case FAILED -> throw failed();
             case IDLE -> {
@@ -714,6 +746,7 @@ public final class RetryingConnection implements Connection {
             recoverCommit(new SQLException("connection lost before COMMIT", "08006"), commit);
             return;
         }
+        boolean abortedOnServer = sawError && session.hasPending() && serverTransactionFailed();
         try {
             if (commit) {
                 delegate.commit();
@@ -735,7 +768,21 @@ public final class RetryingConnection implements Connection {
             }
             throw e;
         }
-        end(true);
+        end(!abortedOnServer); // a COMMIT of a failed transaction rolls back, and its SETs with it
+    }
+
+    /**
+     * @return whether the server holds this transaction as failed (a COMMIT then rolls back); when the
+     *     driver cannot say, the session is pinned instead, as its state is then unknown
+     */
+    private boolean serverTransactionFailed() {
+        try {
+            return delegate.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
+                    == org.postgresql.core.TransactionState.FAILED;
+        } catch (SQLException | RuntimeException e) {
+            session.pin("a transaction that saw an error made session changes, and whether they survived is unknown");
+            return false;
+        }
     }
 
     private void recoverCommit(SQLException e, boolean commit) throws SQLException {
@@ -827,6 +874,9 @@ public final class RetryingConnection implements Connection {
         if (tx == Tx.FAILED) {
             throw failed();
         }
+        if (autoCommit && managed) {
+            sqlTextControl = "it switched to auto-commit inside the block";
+        }
         if (autoCommit && tx == Tx.ACTIVE) {
             finishTransaction(false);
         } else {
@@ -861,6 +911,9 @@ public final class RetryingConnection implements Connection {
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
         checkUsable();
+        if (session.hasPending()) {
+            session.pin("a rollback to a savepoint may have undone session changes, which roachkit cannot follow");
+        }
         delegate.rollback(savepoint);
     }
 
@@ -1047,6 +1100,7 @@ public final class RetryingConnection implements Connection {
         beforeExecuteLight();
         delegate.setHoldability(holdability);
         session.holdability = holdability;
+        session.markDirty(); // HikariCP does not reset holdability for the next borrower
     }
 
     @Override
@@ -1060,7 +1114,8 @@ public final class RetryingConnection implements Connection {
         checkUsable();
         beforeExecuteLight();
         delegate.setTypeMap(map);
-        session.typeMap = map == null ? null : Map.copyOf(map);
+        session.typeMap = map == null ? null : java.util.Collections.unmodifiableMap(new java.util.HashMap<>(map));
+        session.markDirty(); // HikariCP does not reset the type map for the next borrower
     }
 
     @Override

@@ -116,6 +116,12 @@ public final class RetryingResultSet implements ResultSet {
         conn.unregisterResultSet(this);
     }
 
+    /** An error from the driver that the application now sees: a replay could not show it the same again. */
+    private SQLException seen(SQLException e) {
+        conn.sawError(e);
+        return e;
+    }
+
     /** Whether observations still belong to the recorded transaction; stops recording for good when not. */
     private boolean stillRecorded() {
         if (conn.recording() && conn.epoch() == epoch) {
@@ -308,7 +314,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean absolute(int row) throws SQLException {
-        boolean v = delegate.absolute(row);
+        boolean v;
+        try {
+            v = delegate.absolute(row);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(ABSOLUTE, row).addBool(v);
         }
@@ -317,7 +328,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean relative(int rows) throws SQLException {
-        boolean v = delegate.relative(rows);
+        boolean v;
+        try {
+            v = delegate.relative(rows);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(RELATIVE, rows).addBool(v);
         }
@@ -342,7 +358,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public int getRow() throws SQLException {
-        int v = delegate.getRow();
+        int v;
+        try {
+            v = delegate.getRow();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(GET_ROW, 0).addInt(v);
         }
@@ -395,7 +416,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public <T> T getObject(int columnIndex, Class<T> type) throws SQLException {
-        T v = delegate.getObject(columnIndex, type);
+        T v;
+        try {
+            v = delegate.getObject(columnIndex, type);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(OBJECT_CLASS, columnIndex, type).addObject(v);
         }
@@ -409,7 +435,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean first() throws SQLException {
-        boolean v = delegate.first();
+        boolean v;
+        try {
+            v = delegate.first();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(FIRST, 0).addBool(v);
         }
@@ -418,7 +449,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean getBoolean(int columnIndex) throws SQLException {
-        boolean v = delegate.getBoolean(columnIndex);
+        boolean v;
+        try {
+            v = delegate.getBoolean(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(BOOLEAN, columnIndex).addBool(v);
         }
@@ -432,7 +468,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean isAfterLast() throws SQLException {
-        boolean v = delegate.isAfterLast();
+        boolean v;
+        try {
+            v = delegate.isAfterLast();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(IS_AFTER_LAST, 0).addBool(v);
         }
@@ -441,7 +482,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean isBeforeFirst() throws SQLException {
-        boolean v = delegate.isBeforeFirst();
+        boolean v;
+        try {
+            v = delegate.isBeforeFirst();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(IS_BEFORE_FIRST, 0).addBool(v);
         }
@@ -450,7 +496,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean isFirst() throws SQLException {
-        boolean v = delegate.isFirst();
+        boolean v;
+        try {
+            v = delegate.isFirst();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(IS_FIRST, 0).addBool(v);
         }
@@ -459,7 +510,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean isLast() throws SQLException {
-        boolean v = delegate.isLast();
+        boolean v;
+        try {
+            v = delegate.isLast();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(IS_LAST, 0).addBool(v);
         }
@@ -468,7 +524,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean last() throws SQLException {
-        boolean v = delegate.last();
+        boolean v;
+        try {
+            v = delegate.last();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(LAST, 0).addBool(v);
         }
@@ -477,7 +538,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean previous() throws SQLException {
-        boolean v = delegate.previous();
+        boolean v;
+        try {
+            v = delegate.previous();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(PREVIOUS, 0).addBool(v);
         }
@@ -501,7 +567,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public boolean wasNull() throws SQLException {
-        boolean v = delegate.wasNull();
+        boolean v;
+        try {
+            v = delegate.wasNull();
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(WAS_NULL, 0).addBool(v);
         }
@@ -510,7 +581,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public byte getByte(int columnIndex) throws SQLException {
-        byte v = delegate.getByte(columnIndex);
+        byte v;
+        try {
+            v = delegate.getByte(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(BYTE, columnIndex).addInt(v);
         }
@@ -524,7 +600,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public byte[] getBytes(int columnIndex) throws SQLException {
-        byte[] v = delegate.getBytes(columnIndex);
+        byte[] v;
+        try {
+            v = delegate.getBytes(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(BYTES, columnIndex).addBytes(v);
         }
@@ -538,7 +619,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public double getDouble(int columnIndex) throws SQLException {
-        double v = delegate.getDouble(columnIndex);
+        double v;
+        try {
+            v = delegate.getDouble(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(DOUBLE, columnIndex).addDouble(v);
         }
@@ -552,7 +638,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public float getFloat(int columnIndex) throws SQLException {
-        float v = delegate.getFloat(columnIndex);
+        float v;
+        try {
+            v = delegate.getFloat(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(FLOAT, columnIndex).addFloat(v);
         }
@@ -586,7 +677,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public int getInt(int columnIndex) throws SQLException {
-        int v = delegate.getInt(columnIndex);
+        int v;
+        try {
+            v = delegate.getInt(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(INT, columnIndex).addInt(v);
         }
@@ -669,7 +765,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Object getObject(int columnIndex) throws SQLException {
-        Object v = delegate.getObject(columnIndex);
+        Object v;
+        try {
+            v = delegate.getObject(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(OBJECT, columnIndex).addObject(v);
         }
@@ -678,7 +779,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Object getObject(int columnIndex, Map<String, Class<?>> map) throws SQLException {
-        Object v = delegate.getObject(columnIndex, map);
+        Object v;
+        try {
+            v = delegate.getObject(columnIndex, map);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(OBJECT_MAP, columnIndex, map).addObject(v);
         }
@@ -702,7 +808,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public String getNString(int columnIndex) throws SQLException {
-        String v = delegate.getNString(columnIndex);
+        String v;
+        try {
+            v = delegate.getNString(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(NSTRING, columnIndex).addString(v);
         }
@@ -716,7 +827,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public String getString(int columnIndex) throws SQLException {
-        String v = delegate.getString(columnIndex);
+        String v;
+        try {
+            v = delegate.getString(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(STRING, columnIndex).addString(v);
         }
@@ -730,7 +846,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public BigDecimal getBigDecimal(int columnIndex) throws SQLException {
-        BigDecimal v = delegate.getBigDecimal(columnIndex);
+        BigDecimal v;
+        try {
+            v = delegate.getBigDecimal(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(BIG_DECIMAL, columnIndex).addObject(v);
         }
@@ -741,7 +862,12 @@ public final class RetryingResultSet implements ResultSet {
     @Deprecated
     @SuppressWarnings("deprecation")
     public BigDecimal getBigDecimal(int columnIndex, int scale) throws SQLException {
-        BigDecimal v = delegate.getBigDecimal(columnIndex, scale);
+        BigDecimal v;
+        try {
+            v = delegate.getBigDecimal(columnIndex, scale);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(BIG_DECIMAL_SCALE, columnIndex, scale).addObject(v);
         }
@@ -762,7 +888,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public URL getURL(int columnIndex) throws SQLException {
-        URL v = delegate.getURL(columnIndex);
+        URL v;
+        try {
+            v = delegate.getURL(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(URL, columnIndex).addObject(v);
         }
@@ -776,7 +907,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Array getArray(int columnIndex) throws SQLException {
-        Array v = delegate.getArray(columnIndex);
+        Array v;
+        try {
+            v = delegate.getArray(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(ARRAY, columnIndex).addObject(v);
         }
@@ -814,7 +950,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Date getDate(int columnIndex) throws SQLException {
-        Date v = delegate.getDate(columnIndex);
+        Date v;
+        try {
+            v = delegate.getDate(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(DATE, columnIndex).addObject(v);
         }
@@ -823,7 +964,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Date getDate(int columnIndex, Calendar cal) throws SQLException {
-        Date v = delegate.getDate(columnIndex, cal);
+        Date v;
+        try {
+            v = delegate.getDate(columnIndex, cal);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(DATE_CAL, columnIndex, cal).addObject(v);
         }
@@ -888,7 +1034,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public RowId getRowId(int columnIndex) throws SQLException {
-        RowId v = delegate.getRowId(columnIndex);
+        RowId v;
+        try {
+            v = delegate.getRowId(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(ROWID, columnIndex).addObject(v);
         }
@@ -923,7 +1074,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Time getTime(int columnIndex) throws SQLException {
-        Time v = delegate.getTime(columnIndex);
+        Time v;
+        try {
+            v = delegate.getTime(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(TIME, columnIndex).addObject(v);
         }
@@ -932,7 +1088,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Time getTime(int columnIndex, Calendar cal) throws SQLException {
-        Time v = delegate.getTime(columnIndex, cal);
+        Time v;
+        try {
+            v = delegate.getTime(columnIndex, cal);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(TIME_CAL, columnIndex, cal).addObject(v);
         }
@@ -951,7 +1112,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Timestamp getTimestamp(int columnIndex) throws SQLException {
-        Timestamp v = delegate.getTimestamp(columnIndex);
+        Timestamp v;
+        try {
+            v = delegate.getTimestamp(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(TIMESTAMP, columnIndex).addObject(v);
         }
@@ -960,7 +1126,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Timestamp getTimestamp(int columnIndex, Calendar cal) throws SQLException {
-        Timestamp v = delegate.getTimestamp(columnIndex, cal);
+        Timestamp v;
+        try {
+            v = delegate.getTimestamp(columnIndex, cal);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(TIMESTAMP_CAL, columnIndex, cal).addObject(v);
         }
@@ -979,7 +1150,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public long getLong(int columnIndex) throws SQLException {
-        long v = delegate.getLong(columnIndex);
+        long v;
+        try {
+            v = delegate.getLong(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(LONG, columnIndex).addLong(v);
         }
@@ -993,7 +1169,12 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public short getShort(int columnIndex) throws SQLException {
-        short v = delegate.getShort(columnIndex);
+        short v;
+        try {
+            v = delegate.getShort(columnIndex);
+        } catch (SQLException e) {
+            throw seen(e);
+        }
         if (slot >= 0) {
             observe(SHORT, columnIndex).addInt(v);
         }

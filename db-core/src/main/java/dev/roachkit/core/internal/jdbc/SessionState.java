@@ -69,6 +69,16 @@ final class SessionState {
         return pinned;
     }
 
+    /** The application set something through JDBC that the pool does not reset (holdability, type map). */
+    void markDirty() {
+        dirty = true;
+    }
+
+    /** @return whether the open transaction made session changes that its commit or rollback will settle */
+    boolean hasPending() {
+        return pending != null && !pending.isEmpty();
+    }
+
     /** @return whether the physical connection carries state the pool would hand to the next borrower */
     boolean dirty() {
         return dirty || pinned != null;

@@ -118,6 +118,9 @@ final class SqlText {
         "RELEASE", "PREPARE", "SET", "RESET", "CALL", "DO", "LISTEN", "UNLISTEN", "DISCARD", "LOAD", "DECLARE", "COPY",
         "CREATE"};
 
+    /** Schemas whose use means session-private objects. */
+    private static final String[] SCHEMAS = {"PG_TEMP"};
+
     /** Functions that matter wherever they are called. */
     private static final String[] FUNCTIONS = {"PG_ADVISORY_LOCK", "PG_ADVISORY_LOCK_SHARED", "PG_TRY_ADVISORY_LOCK",
         "PG_TRY_ADVISORY_LOCK_SHARED", "PG_ADVISORY_UNLOCK", "PG_ADVISORY_UNLOCK_SHARED", "PG_ADVISORY_UNLOCK_ALL",
@@ -165,7 +168,9 @@ final class SqlText {
                         skipQuoted('\'', isEscapeString());
                     } else if (c == '"') {
                         stopHead();
+                        int start = pos + 1;
                         skipQuoted('"', false);
+                        quotedName(start, pos - 1);
                     } else if (c == '$' && dollarTag() != null) {
                         stopHead();
                         skipDollar(dollarTag());
@@ -280,15 +285,14 @@ final class SqlText {
                     || s.charAt(pos) == '$')) {
                 pos++;
             }
-            int after = pos;
-            while (after < n && Character.isWhitespace(s.charAt(after))) {
-                after++;
-            }
-            if (after < n && s.charAt(after) == '(') {
+            if (callFollows(pos)) {
                 String f = match(start, pos, FUNCTIONS);
                 if (f != null) {
                     function(f);
                 }
+            }
+            if (match(start, pos, SCHEMAS) != null) {
+                pin("it used the pg_temp schema (temporary objects)");
             }
             if (wordCount >= words.length) {
                 return;
@@ -304,6 +308,44 @@ final class SqlText {
                 return;
             }
             words[wordCount++] = s.substring(start, pos).toUpperCase(Locale.ROOT);
+        }
+
+        /** A quoted identifier: a function only when its exact (lower-case) name is one, as PostgreSQL folds none. */
+        private void quotedName(int start, int end) {
+            if (end <= start || end > n) {
+                return;
+            }
+            String name = s.substring(start, end);
+            if (name.equals("pg_temp") || name.startsWith("pg_temp_")) {
+                pin("it used the pg_temp schema (temporary objects)");
+            }
+            if (callFollows(end + 1)) {
+                for (String f : FUNCTIONS) {
+                    if (f.toLowerCase(Locale.ROOT).equals(name)) {
+                        function(f);
+                    }
+                }
+            }
+        }
+
+        /** @return whether an opening parenthesis comes next, past white space and comments */
+        private boolean callFollows(int from) {
+            int i = from;
+            while (i < n) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
+                    int nl = s.indexOf('\n', i);
+                    i = nl < 0 ? n : nl + 1;
+                } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
+                    int end = s.indexOf("*/", i + 2);
+                    i = end < 0 ? n : end + 2; // a nested comment here is too odd to matter: it reads as no call
+                } else {
+                    return c == '(';
+                }
+            }
+            return false;
         }
 
         /** @return the candidate equal to s[start, end) ignoring case, or null */
@@ -364,7 +406,11 @@ final class SqlText {
                     }
                 }
                 case "RESET" -> flags |= SESSION_SET;
-                case "CALL", "DO" -> flags |= ROUTINE;
+                case "CALL", "DO" -> {
+                    // code on the server may change the session in ways the text does not show
+                    flags |= ROUTINE;
+                    pin("it ran " + w1 + ", whose effects on the session roachkit cannot see");
+                }
                 case "LISTEN", "UNLISTEN" -> pin("it used LISTEN");
                 case "DISCARD", "LOAD" -> pin("it ran " + w1);
                 case "DECLARE" -> pin("it declared a cursor");
