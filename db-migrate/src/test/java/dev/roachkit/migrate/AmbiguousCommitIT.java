@@ -32,7 +32,7 @@ class AmbiguousCommitIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"statement", "transaction"})
+    @ValueSource(strings = {"statement", "transactional"})
     void aMigrationWhoseCommitIsAmbiguousIsNotRetriedAndRunsOnce(String mode) throws Exception {
         assumeFalse(f.server.isCockroach(), "the fault is injected by a PL/pgSQL constraint trigger");
         String v = "version = %d\ntables = [ { name = hits, columns = [ { name = id, type = INT8, primary_key = true } ] } ]\n%s";
