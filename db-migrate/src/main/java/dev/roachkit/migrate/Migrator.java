@@ -185,6 +185,15 @@ public final class Migrator {
             warnings.add(aheadMessage(current, newest));
         }
         warnings.addAll(checksumProblems(versions, loaded.checksums()));
+        bookkeeping.unfinished().forEach((version, migrations) -> {
+            if (version > current) {
+                warnings.add("Version " + version + " is half-applied: a statement-by-statement run stopped before"
+                        + " recording it, so the steps before the one that failed are committed (" + migrations
+                        + " of its custom migrations among them) and the database matches neither version " + current
+                        + " nor " + version + ". Fix the cause and run migrate to resume it (committed custom"
+                        + " migrations are not run again); validate shows what differs meanwhile.");
+            }
+        });
         return new Status(current, newest, applied, pending, warnings);
     }
 
@@ -192,10 +201,13 @@ public final class Migrator {
      * The plans of the pending versions, without applying anything: exactly the steps
      * {@code migrate} would run, each destructive one marked allowed or blocking
      * ({@link Plan#blocking()}). An unversioned database with tables gets the baseline plan
-     * {@code migrate} would record (a {@link Plan#baseline()} plan). The first pending version is
-     * planned against the live schema; each later one against the schema the version before it
-     * declares, with data questions traced back to the live tables and columns they come from
-     * (a table a pending version creates is empty).
+     * {@code migrate} would record (a {@link Plan#baseline()} plan). Each version is planned by the
+     * same planner {@code migrate} uses (diff or rebuild) under the same migration timeouts. The
+     * first pending version is planned against the live schema; each later one against the schema
+     * the plan before it leaves, with the constraint names the database will really have, and
+     * data questions traced back to the live tables and columns they come from (a table a pending
+     * version creates is empty). Custom migrations cannot run here: a column an earlier pending
+     * version's migrations name is assumed filled by them, and the step says so.
      *
      * @return one plan per pending version
      * @throws DatabaseSchemaException when a schema file is invalid, a version cannot be planned, or an
@@ -218,6 +230,7 @@ public final class Migrator {
         int from = current;
         Live start = live;
         plans.addAll(db.readOnly(c -> {
+            executor.timeouts(c, true); // the same timeouts as migrate's planning
             PendingSimulation sim = new PendingSimulation(start, probe(c));
             List<Plan> out = new ArrayList<>();
             Live schema = start;
@@ -225,9 +238,10 @@ public final class Migrator {
                 if (v.version() <= from) {
                     continue;
                 }
-                out.add(new Planner(dialect, sim.probe()).plan(v, schema));
-                sim.applied(v);
-                schema = Live.of(v);
+                Planner.Planned p = planWith(v, schema, sim.probe());
+                out.add(p.plan());
+                sim.applied(v, managedTables);
+                schema = p.after();
             }
             return out;
         }));
@@ -430,10 +444,17 @@ public final class Migrator {
     private Plan planOne(Version v, Live live) {
         return db.readOnly(c -> {
             executor.timeouts(c, true);
-            return v.strategy() == Model.Strategy.REBUILD
-                    ? new RebuildPlanner(dialect, probe(c)).plan(v, live, managedTables)
-                    : new Planner(dialect, probe(c)).plan(v, live);
+            return planWith(v, live, probe(c)).plan();
         });
+    }
+
+    /** The one way plan and migrate plan a version: the planner of its strategy, and the schema after it. */
+    private Planner.Planned planWith(Version v, Live live, Planner.DataProbe probe) throws SQLException {
+        if (v.strategy() == Model.Strategy.REBUILD) {
+            return new Planner.Planned(new RebuildPlanner(dialect, probe).plan(v, live, managedTables),
+                    RebuildPlanner.after(v, live, managedTables));
+        }
+        return new Planner(dialect, probe).planned(v, live);
     }
 
     /** The version's tables only, as the diff strategy sees them: what baseline adoption compares. */

@@ -11,7 +11,8 @@ import java.util.List;
  * @param pending the versions still to apply, in order
  * @param warnings what needs attention, one line each: files in the schema location that are not
  *     versions, no schema files found, the database ahead of the files, an applied version whose
- *     file changed; empty when all is well
+ *     file changed, a version left half-applied by a statement-by-statement run that stopped;
+ *     empty when all is well
  */
 public record Status(int current, int newest, List<Applied> applied, List<Integer> pending, List<String> warnings) {
     /** Copies the lists. */

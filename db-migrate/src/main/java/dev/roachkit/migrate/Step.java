@@ -62,6 +62,11 @@ public record Step(Kind kind, String sql, boolean destructive, String descriptio
         FILL_NULLS,
         /** Rename an index whose definition is unchanged. */
         RENAME_INDEX,
+        /**
+         * Rename a primary key or unique constraint (and its index) whose generated name follows
+         * its renamed table or column, for example {@code users_pkey} to {@code accounts_pkey}.
+         */
+        RENAME_CONSTRAINT,
         /** Drop a foreign key or unique constraint the version no longer has. */
         DROP_CONSTRAINT,
         /** Drop an index the version no longer has (or has differently). */

@@ -119,6 +119,27 @@ public final class Bookkeeping {
     }
 
     /**
+     * Versions whose application began and did not finish: a statement-by-statement run that
+     * stopped half-way (its earlier steps committed), or a transactional run that found such a
+     * version's progress and failed too.
+     *
+     * @return version to the number of its custom migrations that committed, oldest version first
+     */
+    public Map<Integer, Integer> unfinished() {
+        return db.readOnly(c -> {
+            Map<Integer, Integer> out = new TreeMap<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT version,"
+                    + " sum(CASE WHEN migration = '" + STARTED + "' THEN 0 ELSE 1 END) FROM roachkit_migration_done"
+                    + " GROUP BY version")) {
+                while (rs.next()) {
+                    out.put(rs.getInt(1), rs.getInt(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
      * @param c a connection
      * @param version a version
      * @return the keys of that version's custom migrations that already committed

@@ -78,6 +78,7 @@ final class Ddl {
      * ({@code 'x'::text}, {@code now():::TIMESTAMP}) that the schema file does not write, and
      * PostgreSQL stores {@code -1} as {@code '-1'::integer}. Text inside quotes keeps its case
      * ({@code 'EUR'} differs from {@code 'eur'}); keywords and function names outside quotes do not.
+     * A typed literal ({@code interval '1 day'}) compares equal to its cast form ({@code '1 day'::interval}).
      */
     static String normalizeDefault(String d) {
         if (d == null) {
@@ -100,6 +101,11 @@ final class Ddl {
                     }
                 }
                 String literal = s.substring(i, Math.min(end + 1, s.length()));
+                // interval '1 day' reads back as '1 day'::interval, whose cast is stripped below: drop the type word.
+                java.util.regex.Matcher typed = TYPED_LITERAL.matcher(out);
+                if (typed.find()) {
+                    out.setLength(typed.start(1));
+                }
                 // '-1' and -1 are the same default of a numeric column; a quoted number is compared bare.
                 out.append(literal.matches("'-?\\d+(\\.\\d+)?'") ? literal.substring(1, literal.length() - 1) : literal);
                 i = end + 1;
@@ -135,6 +141,10 @@ final class Ddl {
         }
         return out.toString();
     }
+
+    /** A type name written before a quoted literal ({@code interval '1 day'}), at the end of the text so far. */
+    private static final java.util.regex.Pattern TYPED_LITERAL = java.util.regex.Pattern.compile(
+            "(?:^|[^a-z0-9_.])((?:interval|date|time|timestamp|timestamptz|text|uuid|jsonb|bytea|inet)\\s*)$");
 
     private static final java.util.regex.Pattern CAST = java.util.regex.Pattern.compile(
             ":::?[a-z][a-z0-9_]*( [a-z][a-z0-9_]*)*(\\(\\d+(,\\s*\\d+)?\\))?( with(out)? time zone)?(\\[\\])?");

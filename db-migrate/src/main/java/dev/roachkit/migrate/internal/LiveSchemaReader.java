@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * Reads the live schema of the current schema ({@code current_schema()}) in four queries,
  * whatever the number of tables: columns, constraints (with foreign-key targets), indexes,
  * triggers. What a schema file cannot declare (CHECK constraints, triggers, partial, hash or
- * expression indexes, types such as {@code json} or {@code timestamp(0)}) is listed in
+ * expression indexes, types such as {@code json} or {@code timestamp(0)}, a column's collation,
+ * identity columns, foreign keys with an {@code ON UPDATE} action or {@code DEFERRABLE}) is listed in
  * {@link Live#unsupported()} rather than silently passed over.
  * Only information_schema and pg_catalog features both engines provide; the differences
  * (CockroachDB's {@code crdb_sql_type} and hidden {@code rowid}) come from the {@link Dialect}.
@@ -55,7 +56,8 @@ public final class LiveSchemaReader {
         String typeCol = dialect.typeColumn() == null ? "" : ", " + dialect.typeColumn();
         try (Statement st = c.createStatement(); ResultSet rs = query(st,
                 "SELECT c.table_name, c.column_name, c.is_nullable, c.column_default, c.udt_name,"
-                        + " c.character_maximum_length, c.numeric_precision, c.numeric_scale,"
+                        + " c.character_maximum_length, c.numeric_precision, c.numeric_scale, c.collation_name,"
+                        + " c.is_identity,"
                         + " format_type(a.atttypid, a.atttypmod) AS full_type" + typeCol
                         + " FROM information_schema.columns c"
                         + " JOIN pg_namespace rn ON rn.nspname = c.table_schema"
@@ -77,6 +79,15 @@ public final class LiveSchemaReader {
                             + " cannot declare (" + SqlType.ACCEPTED + ")");
                     type = new SqlType(SqlType.UNKNOWN + full, 0, 0, 0, false);
                 }
+                String collation = rs.getString("collation_name");
+                if (collation != null && !collation.isEmpty() && !collation.equals("default")) {
+                    unsupported.add("column " + table + "." + column + " has collation " + collation + ", which schema"
+                            + " files cannot declare");
+                }
+                if ("YES".equalsIgnoreCase(rs.getString("is_identity"))) {
+                    unsupported.add("column " + table + "." + column + " is an identity column (GENERATED ... AS"
+                            + " IDENTITY), which schema files cannot declare");
+                }
                 String def = rs.getString("column_default");
                 columns.computeIfAbsent(table, k -> new ArrayList<>()).add(new Column(column, type,
                         "YES".equalsIgnoreCase(rs.getString("is_nullable")), Optional.ofNullable(def), Optional.empty(),
@@ -87,6 +98,7 @@ public final class LiveSchemaReader {
         // PostgreSQL over a second on a hundred tables; pg_constraint answers in milliseconds.
         // Unique constraints are recognised by what they cover, never by their name.
         Map<String, List<String>> primaryKeys = new HashMap<>();
+        Map<String, String> primaryKeyNames = new HashMap<>();
         Map<String, String> uniqueNames = new HashMap<>(); // table.column -> constraint name
         Map<String, List<Index>> multiUnique = new HashMap<>();
         Map<String, List<ForeignKey>> foreignKeys = new HashMap<>();
@@ -97,7 +109,7 @@ public final class LiveSchemaReader {
                         + " frel.relname,"
                         + " ARRAY(SELECT a.attname::TEXT FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)"
                         + " JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord),"
-                        + " con.confdeltype, pg_get_constraintdef(con.oid)"
+                        + " con.confdeltype, pg_get_constraintdef(con.oid), con.confupdtype, con.condeferrable"
                         + " FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid"
                         + " JOIN pg_namespace n ON n.oid = rel.relnamespace"
                         + " LEFT JOIN pg_class frel ON frel.oid = con.confrelid"
@@ -111,7 +123,10 @@ public final class LiveSchemaReader {
                 String name = rs.getString(2);
                 List<String> cols = textArray(rs, 4);
                 switch (rs.getString(3)) {
-                    case "p" -> primaryKeys.put(table, cols);
+                    case "p" -> {
+                        primaryKeys.put(table, cols);
+                        primaryKeyNames.put(table, name);
+                    }
                     case "u" -> {
                         if (cols.size() == 1 && !uniqueNames.containsKey(table + "." + cols.get(0))) {
                             uniqueNames.put(table + "." + cols.get(0), name);
@@ -119,8 +134,20 @@ public final class LiveSchemaReader {
                             multiUnique.computeIfAbsent(table, k -> new ArrayList<>()).add(new Index(name, cols, true, 0));
                         }
                     }
-                    case "f" -> foreignKeys.computeIfAbsent(table, k -> new ArrayList<>()).add(new ForeignKey(cols,
-                            rs.getString(5), textArray(rs, 6), deleteRule(rs.getString(7)), name, 0));
+                    case "f" -> {
+                        foreignKeys.computeIfAbsent(table, k -> new ArrayList<>()).add(new ForeignKey(cols,
+                                rs.getString(5), textArray(rs, 6), deleteRule(rs.getString(7)), name, 0));
+                        // Schema files declare ON DELETE only: anything else would be dropped silently by a re-create.
+                        String onUpdate = deleteRule(rs.getString(9));
+                        if (!onUpdate.equals("NO ACTION")) {
+                            unsupported.add("table " + table + " has foreign key " + name + " with ON UPDATE " + onUpdate
+                                    + ", which schema files cannot declare");
+                        }
+                        if (rs.getBoolean(10)) {
+                            unsupported.add("table " + table + " has foreign key " + name + " that is DEFERRABLE ("
+                                    + rs.getString(8) + "), which schema files cannot declare");
+                        }
+                    }
                     case "c" -> unsupported.add("table " + table + " has CHECK constraint " + name + " ("
                             + rs.getString(8) + "), which schema files cannot declare");
                     default -> unsupported.add("table " + table + " has constraint " + name + " (" + rs.getString(8)
@@ -195,7 +222,7 @@ public final class LiveSchemaReader {
         }
         Set<String> constraintIndexes = new HashSet<>();
         multiUnique.forEach((t, l) -> l.forEach(i -> constraintIndexes.add(t + "." + i.name())));
-        return new Live(tables, uniqueNames, constraintIndexes, unsupported);
+        return new Live(tables, uniqueNames, constraintIndexes, primaryKeyNames, unsupported);
     }
 
     /** What makes an index one a schema file cannot declare, or empty. */
@@ -236,7 +263,7 @@ public final class LiveSchemaReader {
         return out;
     }
 
-    /** pg_constraint.confdeltype, as information_schema spells it. */
+    /** pg_constraint.confdeltype (or confupdtype), as information_schema spells it. */
     private static String deleteRule(String code) {
         return switch (code == null ? "a" : code) {
             case "c" -> "CASCADE";

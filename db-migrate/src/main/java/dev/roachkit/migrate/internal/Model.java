@@ -108,22 +108,25 @@ public final class Model {
      * @param uniqueNames the names of single-column unique constraints, keyed {@code table.column}
      *     (a column without an entry has roachkit's generated name)
      * @param constraintIndexes unique indexes that are constraints (multi-column UNIQUE), keyed {@code table.name}
+     * @param primaryKeyNames the names of primary key constraints, by table (a table without an entry has
+     *     roachkit's generated name {@code <table>_pkey})
      * @param unsupported what the live schema has that no schema file can say (CHECK constraints,
      *     triggers, partial or hash indexes, unknown types), one line each, for {@code validate}
      */
     public record Live(List<Table> tables, Map<String, String> uniqueNames, Set<String> constraintIndexes,
-                       List<String> unsupported) {
+                       Map<String, String> primaryKeyNames, List<String> unsupported) {
         /** Copies the collections. */
         public Live {
             tables = List.copyOf(tables);
             uniqueNames = Map.copyOf(uniqueNames);
             constraintIndexes = Set.copyOf(constraintIndexes);
+            primaryKeyNames = Map.copyOf(primaryKeyNames);
             unsupported = List.copyOf(unsupported);
         }
 
         /** @param tables tables whose constraints carry roachkit's generated names (a simulated schema) */
         public Live(List<Table> tables) {
-            this(tables, Map.of(), Set.of(), List.of());
+            this(tables, Map.of(), Set.of(), Map.of(), List.of());
         }
 
         /**
@@ -172,6 +175,14 @@ public final class Model {
          */
         public String uniqueName(String table, String column) {
             return uniqueNames.getOrDefault(table + "." + column, Ddl.uniqueName(table, column));
+        }
+
+        /**
+         * @param table a live table name
+         * @return the name of its primary key constraint
+         */
+        public String primaryKeyName(String table) {
+            return primaryKeyNames.getOrDefault(table, Identifiers.limit(table + "_pkey"));
         }
 
         /**

@@ -31,7 +31,9 @@ import java.util.Set;
  *       columns change type, or the unique index they rely on is dropped or changed);</li>
  *   <li>drop unique constraints and indexes the version no longer has (or has differently);</li>
  *   <li>drop what a rename must replace; rename tables, columns (via a temporary name when names
- *       swap) and indexes whose definition is unchanged;</li>
+ *       swap) and indexes whose definition is unchanged; then the primary key and unique
+ *       constraints whose generated names follow a renamed table or column ({@code users_pkey}
+ *       becomes {@code accounts_pkey}), so a later table can have the old name;</li>
  *   <li>create tables (without foreign keys), add columns, make widening type changes and drop
  *       NOT NULL;</li>
  *   <li>the version's custom migrations (new tables exist, old ones are not yet dropped);</li>
@@ -41,8 +43,8 @@ import java.util.Set;
  *   <li>the version row.</li>
  * </ol>
  * Data probes always name live tables and columns (before any rename). Destructive steps carry
- * the {@code allow_destructive} entry that permits them and whether the version gives it. Also the
- * seed's {@code rebuild} strategy.
+ * the {@code allow_destructive} entry that permits them and whether the version gives it.
+ * {@code strategy = rebuild} versions are {@link RebuildPlanner}'s.
  */
 public final class Planner {
     /** Answers the questions about data that decide whether a step is destructive; names are live ones. */
@@ -52,6 +54,30 @@ public final class Planner {
 
         /** @return whether the column holds any NULL */
         boolean hasNulls(String table, String column) throws SQLException;
+
+        /**
+         * What the last {@link #hasNulls} answer for this column assumed rather than knew (a
+         * simulated schema: an earlier pending version's migrations may fill it), for the step's
+         * description.
+         *
+         * @param table a table name
+         * @param column a column name
+         * @return the assumption, or empty when the answer came from the data
+         */
+        default String assumption(String table, String column) {
+            return "";
+        }
+    }
+
+    /**
+     * A plan and the schema as it will be after it ran, with the constraint names the database
+     * will really have (kept live names, generated ones for what the plan creates or renames),
+     * for planning the next pending version.
+     *
+     * @param plan the plan
+     * @param after the schema after the plan
+     */
+    public record Planned(Plan plan, Live after) {
     }
 
     private final Dialect dialect;
@@ -71,14 +97,34 @@ public final class Planner {
     /**
      * Plans one version against the live schema.
      *
-     * @param v the version to reach
+     * @param v the version to reach, of the diff strategy
      * @param live the live schema
      * @return the plan
      * @throws SQLException when a data probe fails
      * @throws DatabaseSchemaException for changes the planner cannot make (a new primary key)
+     * @throws IllegalArgumentException for a {@code strategy = rebuild} version ({@link RebuildPlanner})
      */
     public Plan plan(Version v, Live live) throws SQLException {
-        return v.strategy() == Model.Strategy.REBUILD ? rebuild(v, live) : new Diff(v, live).plan();
+        return planned(v, live).plan();
+    }
+
+    /**
+     * Plans one version and says what the schema will be after it.
+     *
+     * @param v the version to reach, of the diff strategy
+     * @param live the live (or simulated) schema
+     * @return the plan and the schema after it
+     * @throws SQLException when a data probe fails
+     * @throws DatabaseSchemaException for changes the planner cannot make (a new primary key)
+     * @throws IllegalArgumentException for a {@code strategy = rebuild} version ({@link RebuildPlanner})
+     */
+    public Planned planned(Version v, Live live) throws SQLException {
+        if (v.strategy() == Model.Strategy.REBUILD) {
+            throw new IllegalArgumentException("version " + v.version() + " is strategy = rebuild: RebuildPlanner plans it");
+        }
+        Diff d = new Diff(v, live);
+        Plan p = d.plan();
+        return new Planned(p, d.after());
     }
 
     /** One diff; the step lists in the order they run. */
@@ -111,6 +157,17 @@ public final class Planner {
         final Set<String> droppedFks = new HashSet<>();
         /** desired table -> columns whose type changes */
         final Map<String, Set<String>> retyped = new HashMap<>();
+        /** generated constraint names that follow a renamed table or column, keyed by the desired table */
+        final Map<String, List<Renames.Move>> constraintMoves = new LinkedHashMap<>();
+        final List<Step> constraintRenames = new ArrayList<>();
+        /** desired table -> (declared foreign key -> the live name it keeps) */
+        final Map<String, Map<ForeignKey, String>> keptFks = new HashMap<>();
+        /** desired table.column -> the name its kept unique constraint has after the plan */
+        final Map<String, String> uniqueAfter = new HashMap<>();
+        /** desired table -> the name its kept primary key has after the plan */
+        final Map<String, String> pkAfter = new HashMap<>();
+        /** desired table.index of kept unique indexes that are constraints */
+        final Set<String> constraintAfter = new HashSet<>();
 
         Diff(Version v, Live live) {
             this.v = v;
@@ -152,8 +209,10 @@ public final class Planner {
             for (Table t : v.tables()) {
                 if (liveFor.get(t.name()) != null) {
                     foreignKeys(t);
+                    primaryKeyName(t);
                 }
             }
+            renameGeneratedNames();
             dropGoneTables();
             if (!unsupported.isEmpty()) {
                 throw new DatabaseSchemaException("Version " + v.version() + " cannot be planned:\n  "
@@ -164,6 +223,7 @@ public final class Planner {
             steps.addAll(dropUniques);
             steps.addAll(replaced);
             steps.addAll(renames);
+            steps.addAll(constraintRenames);
             steps.addAll(create);
             steps.addAll(adds);
             steps.addAll(early);
@@ -357,15 +417,18 @@ public final class Planner {
             }
             String want = Ddl.normalizeDefault(c.defaultExpr().orElse(null));
             String have = Ddl.normalizeDefault(lc.defaultExpr().orElse(null));
-            if (!want.equals(have) && !have.startsWith("nextval(") && !have.startsWith("unique_rowid(")) {
+            // A sequence default (an adopted serial column) is kept when the version declares none; a declared one replaces it.
+            boolean sequence = have.startsWith("nextval(") || have.startsWith("unique_rowid(");
+            if (!want.equals(have) && !(sequence && c.defaultExpr().isEmpty())) {
                 alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq
                         + (c.defaultExpr().isPresent() ? " SET DEFAULT " + c.defaultExpr().get() : " DROP DEFAULT"),
                         (c.defaultExpr().isPresent() ? "set default of " : "drop default of ") + where));
             }
             if (lc.nullable() && !c.nullable()) {
                 if (!probe.hasNulls(lt.name(), lc.name())) {
+                    String assumed = probe.assumption(lt.name(), lc.name());
                     alters.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ALTER COLUMN " + cq + " SET NOT NULL",
-                            "set NOT NULL on " + where));
+                            "set NOT NULL on " + where + (assumed.isEmpty() ? "" : " (" + assumed + ")")));
                 } else if (c.defaultExpr().isPresent()) {
                     alters.add(step(Kind.FILL_NULLS, "UPDATE " + tq + " SET " + cq + " = DEFAULT WHERE " + cq + " IS NULL",
                             "fill the NULLs of " + where + " with its default " + c.defaultExpr().get()));
@@ -397,6 +460,15 @@ public final class Planner {
                     addUniques.add(step(Kind.ALTER_COLUMN, "ALTER TABLE " + tq + " ADD CONSTRAINT "
                             + quote(Ddl.uniqueName(t.name(), c.name())) + " UNIQUE (" + quote(c.name()) + ")",
                             "make " + t.name() + "." + c.name() + " unique"));
+                } else if (c.unique() && had) {
+                    String name = live.uniqueName(lt.name(), from);
+                    String generated = Ddl.uniqueName(t.name(), c.name());
+                    if (name.equals(Ddl.uniqueName(lt.name(), from)) && !name.equals(generated)) {
+                        constraintMoves.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(new Renames.Move(name,
+                                generated));
+                        name = generated;
+                    }
+                    uniqueAfter.put(t.name() + "." + c.name(), name);
                 } else if (!c.unique() && had) {
                     dropDependentForeignKeys(t.name(), List.of(c.name()));
                     dropUniques.add(step(Kind.DROP_CONSTRAINT, dialect.dropIndex(lt.name(),
@@ -420,11 +492,20 @@ public final class Planner {
                                     .equals(li.name()))).findFirst();
                     if (same.isPresent()) {
                         unmatchedLive.remove(same.get());
+                        if (live.constraintIndexes().contains(lt.name() + "." + same.get().name())) {
+                            constraintAfter.add(t.name() + "." + i.name());
+                        }
                         renames.add(step(Kind.RENAME_INDEX, "ALTER INDEX " + quote(same.get().name()) + " RENAME TO "
                                 + quote(i.name()), "rename index " + same.get().name() + " to " + i.name()));
                     } else {
                         toCreate.add(i);
                     }
+                }
+            }
+            for (Index li : o.indexes()) {
+                if (!unmatchedLive.contains(li) && t.indexes().stream().anyMatch(i -> i.name().equals(li.name()))
+                        && live.constraintIndexes().contains(lt.name() + "." + li.name())) {
+                    constraintAfter.add(t.name() + "." + li.name());
                 }
             }
             for (Index li : unmatchedLive) {
@@ -516,8 +597,71 @@ public final class Planner {
                         || !liveFor.containsKey(fk.refTable())) {
                     addFks.add(step(Kind.ADD_FOREIGN_KEY, ddl.addForeignKey(t.name(), fk), "add foreign key "
                             + fk.name(t.name())));
+                } else {
+                    keptFks.computeIfAbsent(t.name(), k -> new HashMap<>()).put(fk,
+                            have.get().name(liveFor.get(t.name()).name()));
                 }
             }
+        }
+
+        /** A renamed table's primary key keeps a generated name only if it follows the table. */
+        private void primaryKeyName(Table t) {
+            Table lt = liveFor.get(t.name());
+            if (lt.primaryKey().isEmpty()) {
+                return;
+            }
+            String name = live.primaryKeyName(lt.name());
+            String generated = Identifiers.limit(t.name() + "_pkey");
+            if (name.equals(Identifiers.limit(lt.name() + "_pkey")) && !name.equals(generated)) {
+                constraintMoves.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(new Renames.Move(name, generated));
+                name = generated;
+            }
+            pkAfter.put(t.name(), name);
+        }
+
+        /**
+         * Renames generated constraint names after their renamed table or column: PostgreSQL names
+         * the index of a primary key or unique constraint in the schema's namespace, so
+         * {@code users_pkey} left on a table renamed to accounts would stop a later table users.
+         * Renaming the index renames its constraint on both engines.
+         */
+        private void renameGeneratedNames() {
+            List<Renames.Move> all = new ArrayList<>();
+            constraintMoves.values().forEach(all::addAll);
+            Set<String> occupied = new HashSet<>();
+            all.forEach(m -> occupied.add(m.from()));
+            for (Renames.Move m : Renames.order(all, occupied)) {
+                constraintRenames.add(step(Kind.RENAME_CONSTRAINT, "ALTER INDEX " + quote(m.from()) + " RENAME TO "
+                        + quote(m.to()), "rename constraint " + m.from() + " to " + m.to() + " (its generated name"
+                        + " follows the renamed table or column)"));
+            }
+        }
+
+        /** The schema after this plan, as the database will name it. */
+        Live after() {
+            List<Table> tables = new ArrayList<>();
+            Map<String, String> uniques = new HashMap<>();
+            Map<String, String> pks = new HashMap<>();
+            for (Table t : v.tables()) {
+                Map<ForeignKey, String> kept = keptFks.getOrDefault(t.name(), Map.of());
+                List<ForeignKey> fks = new ArrayList<>();
+                for (ForeignKey fk : t.foreignKeys()) {
+                    fks.add(new ForeignKey(fk.columns(), fk.refTable(), fk.refColumns(), fk.onDelete(),
+                            kept.getOrDefault(fk, fk.name(t.name())), 0));
+                }
+                List<Column> cols = new ArrayList<>();
+                for (Column c : t.columns()) {
+                    cols.add(new Column(c.name(), c.type(), c.nullable(), c.defaultExpr(), Optional.empty(), c.unique(), 0));
+                    if (c.unique()) {
+                        uniques.put(t.name() + "." + c.name(), uniqueAfter.getOrDefault(t.name() + "." + c.name(),
+                                Ddl.uniqueName(t.name(), c.name())));
+                    }
+                }
+                pks.put(t.name(), pkAfter.getOrDefault(t.name(), Identifiers.limit(t.name() + "_pkey")));
+                List<Index> idx = t.indexes().stream().map(i -> new Index(i.name(), i.columns(), i.unique(), 0)).toList();
+                tables.add(new Table(t.name(), Optional.empty(), cols, t.primaryKey(), fks, idx, 0));
+            }
+            return new Live(tables, uniques, constraintAfter, pks, List.of());
         }
 
         private void dropGoneTables() {
@@ -552,42 +696,6 @@ public final class Planner {
 
     private static List<String> bare(List<String> indexColumns) {
         return indexColumns.stream().map(c -> c.endsWith(" DESC") ? c.substring(0, c.length() - 5) : c).toList();
-    }
-
-    private Plan rebuild(Version v, Live live) throws SQLException {
-        List<Step> steps = new ArrayList<>();
-        List<String> filled = new ArrayList<>();
-        for (Table lt : reverseDependencyOrder(live.tables())) {
-            if (!v.forceRebuild() && probe.hasRows(lt.name())) {
-                filled.add(lt.name());
-            }
-            steps.add(new Step(Kind.REBUILD_DROP_TABLE, "DROP TABLE IF EXISTS " + quote(lt.name()) + " CASCADE",
-                    true, "rebuild: drop table " + lt.name(), Optional.of("DROP TABLE " + lt.name()), -1));
-        }
-        if (!filled.isEmpty()) {
-            throw new DatabaseSchemaException(v.file() + ": strategy = rebuild would drop tables that hold rows: "
-                    + String.join(", ", filled) + ". Use the default diff strategy, which keeps data, or add"
-                    + " force_rebuild = true to " + v.file() + " to drop them anyway. Nothing was applied.");
-        }
-        for (int i = 0; i < v.migrations().size(); i++) {
-            steps.add(new Step(Kind.MIGRATION, v.migrations().get(i).strip(), false, "custom migration " + (i + 1),
-                    Optional.empty(), i));
-        }
-        List<Step> fks = new ArrayList<>();
-        List<Step> idx = new ArrayList<>();
-        for (Table t : v.tables()) {
-            steps.add(step(Kind.CREATE_TABLE, ddl.createTable(t), "create table " + t.name()));
-            for (ForeignKey fk : t.foreignKeys()) {
-                fks.add(step(Kind.ADD_FOREIGN_KEY, ddl.addForeignKey(t.name(), fk), "add foreign key " + fk.name(t.name())));
-            }
-            for (Index i : t.indexes()) {
-                idx.add(step(Kind.CREATE_INDEX, ddl.createIndex(t.name(), i), "create index " + i.name()));
-            }
-        }
-        steps.addAll(fks);
-        steps.addAll(idx);
-        steps.add(recordVersion(v));
-        return new Plan(v.version(), v.file(), steps, false);
     }
 
     /** A live table with its name, columns, key, foreign keys and indexes under the names the version gives them. */
@@ -635,10 +743,6 @@ public final class Planner {
 
     private static boolean sameIndex(Index a, Index b) {
         return a.unique() == b.unique() && a.columns().equals(b.columns());
-    }
-
-    private static String cascadeForUnique(Index i) {
-        return i.unique() ? " CASCADE" : "";
     }
 
     /** Tables that reference others come before the tables they reference. */

@@ -13,7 +13,10 @@ import dev.roachkit.migrate.internal.Model.Table;
 import dev.roachkit.migrate.internal.Model.Version;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -96,6 +99,37 @@ public final class RebuildPlanner {
         steps.add(step(Kind.RECORD_VERSION, "INSERT INTO schema_version (version) VALUES (" + v.version() + ")",
                 "record version " + v.version()));
         return new Plan(v.version(), v.file(), steps, false);
+    }
+
+    /**
+     * The schema after a rebuild, for planning the next pending version: the tables no version
+     * declares, as they were, and the version's tables with roachkit's generated constraint names.
+     *
+     * @param v a version with {@code strategy = rebuild}
+     * @param live the schema before it
+     * @param managed the names of every table any version file declares
+     * @return the schema after it
+     */
+    public static Live after(Version v, Live live, Set<String> managed) {
+        List<Table> tables = new ArrayList<>(Live.of(v).tables());
+        Map<String, String> uniques = new HashMap<>();
+        Set<String> constraints = new HashSet<>();
+        Map<String, String> pks = new HashMap<>();
+        for (Table t : live.tables()) {
+            if (managed.contains(t.name())) {
+                continue;
+            }
+            tables.add(t);
+            String prefix = t.name() + ".";
+            live.uniqueNames().forEach((k, name) -> {
+                if (k.startsWith(prefix)) {
+                    uniques.put(k, name);
+                }
+            });
+            live.constraintIndexes().stream().filter(k -> k.startsWith(prefix)).forEach(constraints::add);
+            pks.put(t.name(), live.primaryKeyName(t.name()));
+        }
+        return new Live(tables, uniques, constraints, pks, List.of());
     }
 
     private static Step step(Kind kind, String sql, String description) {

@@ -9,7 +9,8 @@ import dev.roachkit.migrate.internal.Model.Column;
  * value explicitly and checks that it converts back to what it was, failing the statement (with
  * a message naming the column and the fix) on the first value that does not fit: PostgreSQL's
  * explicit casts truncate strings and round decimals silently. Conversions between time types
- * with and without a zone use UTC, never the session's zone. A version that says how to convert
+ * with and without a zone use UTC, never the session's zone (for arrays, whose elements can only
+ * be cast, the statement runs with the transaction's zone set to UTC). A version that says how to convert
  * ({@code using = "..."} on the column) gets exactly that.
  *
  * @param sql the ALTER statement
@@ -42,14 +43,27 @@ record TypeChange(String sql, boolean destructive, String note) {
                 + file.replace("'", "") + ":" + want.line();
         String fail = "CAST(CAST(CAST('" + message + " ' || substr(CAST(" + c + " AS TEXT), 1, 0) AS INT8) AS TEXT) AS "
                 + dialect.render(to) + ")";
-        String note = zoned(from, to) ? "values read in " + ZONE.replace("'", "") + "; fails on a value that does not"
-                + " convert back unchanged" : "fails on any value that does not convert back unchanged";
-        return new TypeChange(head + " USING CASE WHEN " + c + " IS NULL OR " + back + " = " + c + " THEN " + conv
-                + " ELSE " + fail + " END", true, note);
+        String note = zoned(from, to) || zonedArray(from, to) ? "values read in " + ZONE.replace("'", "") + "; fails"
+                + " on a value that does not convert back unchanged" : "fails on any value that does not convert back"
+                + " unchanged";
+        String alter = head + " USING CASE WHEN " + c + " IS NULL OR " + back + " = " + c + " THEN " + conv
+                + " ELSE " + fail + " END";
+        if (zonedArray(from, to)) {
+            // An array's elements can only be cast, and a cast reads the session's zone (pgjdbc sets it from the
+            // JVM's): the statement runs with the zone set to UTC for itself, then the transaction's default again.
+            alter = "SET LOCAL TIME ZONE " + ZONE + "; " + alter + "; SET LOCAL TIME ZONE DEFAULT";
+        }
+        return new TypeChange(alter, true, note);
     }
 
     private static boolean zoned(SqlType a, SqlType b) {
         return !a.array() && !b.array() && (a.base().equals("TIMESTAMPTZ") || b.base().equals("TIMESTAMPTZ"));
+    }
+
+    /** An array of timestamps with a zone to or from one without (or a date array): its cast depends on the session zone. */
+    private static boolean zonedArray(SqlType a, SqlType b) {
+        return a.array() && b.array() && (a.base().equals("TIMESTAMPTZ") || b.base().equals("TIMESTAMPTZ"))
+                && !a.base().equals(b.base());
     }
 
     /** The expression converting {@code expr} of type {@code from} to {@code to}, in UTC where a zone matters. */

@@ -1,5 +1,6 @@
 package dev.roachkit.migrate.internal;
 
+import dev.roachkit.core.AmbiguousCommitException;
 import dev.roachkit.core.Database;
 import dev.roachkit.core.DatabaseException;
 import dev.roachkit.core.DatabaseSchemaException;
@@ -28,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * statement with progress recorded (CockroachDB's default), under the migration timeouts, with
  * {@code CREATE INDEX CONCURRENTLY} in statement mode on PostgreSQL. Custom migrations that
  * committed are recorded by content ({@link Checksums#migrationKey}) and skipped by both modes;
- * nothing is recorded unless {@link MigrationLock#verify} passes in the same transaction.
+ * nothing is recorded unless {@link MigrationLock#verify} passes in the same transaction. A step
+ * whose COMMIT has an unknown outcome (the connection failed during it) is never run again by
+ * the transaction block ({@code AmbiguousCommitException}): the run stops, and the next run
+ * skips a custom migration exactly when its commit (which records it) happened.
  *
  * <p>Thread-safe (stateless apart from the database).
  */
@@ -104,6 +108,11 @@ public final class VersionExecutor {
                         report(progress, v, s, n, plan.steps().size(), t0, "");
                     }
                 });
+            } catch (AmbiguousCommitException e) {
+                throw new DatabaseSchemaException(e.getMessage() + "\nThe outcome of version " + v.version() + " ("
+                        + v.file() + ") is unknown: it was applied whole or not at all (its row in schema_version"
+                        + " commits with it), and it was not run again. `db-migrate status` shows which; migrate"
+                        + " applies it only if it is not recorded.", e.sqlState().orElse(null), e);
             } catch (DatabaseException e) {
                 throw new DatabaseSchemaException(e.getMessage() + "\nVersion " + v.version() + " (" + v.file()
                         + ") was rolled back: nothing of it applied.", e.sqlState().orElse(null), e);
@@ -160,6 +169,13 @@ public final class VersionExecutor {
                 }
             } catch (DatabaseSchemaException e) {
                 throw e;
+            } catch (AmbiguousCommitException e) {
+                // db.transaction never runs a block again after an unknown commit outcome; neither do we.
+                throw new DatabaseSchemaException("Version " + v.version() + " (" + v.file() + ") stopped at step "
+                        + index + " (" + s.description() + "): " + e.getMessage() + ". The outcome of this step is"
+                        + " unknown and it was not run again; steps before it are applied. Start again to resume: a"
+                        + " custom migration commits together with its record in roachkit_migration_done, so it runs"
+                        + " again only if it did not commit.", e.sqlState().orElse(null), e);
             } catch (DatabaseException e) {
                 throw new DatabaseSchemaException("Version " + v.version() + " (" + v.file() + ") stopped at step "
                         + index + " (" + s.description() + "): " + e.getMessage() + ". Steps before it are applied;"
