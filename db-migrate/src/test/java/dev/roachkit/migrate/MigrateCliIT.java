@@ -93,9 +93,14 @@ class MigrateCliIT {
 
     @Test
     void anUnreachableDatabaseExitsWith4AndNamesNoPassword() throws Exception {
-        // Port 1 refuses at once; the connection timeout only bounds how long the start-up probe waits.
-        assertThat(run("--url", "postgresql://app:Hunter2secret@127.0.0.1:1/x?connect_timeout=2", "status"))
-                .isEqualTo(4);
+        // Port 1 refuses at once; the start-up probe retries for db_connection_timeout, kept short here.
+        Properties props = new Properties();
+        props.setProperty("user.dir", f.schemaDir.toString());
+        props.setProperty("db_connection_timeout", "1s");
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertThat(MigrateCli.run(new String[] {"--url", "postgresql://app:Hunter2secret@127.0.0.1:1/x", "status"},
+                new PrintWriter(out), new PrintWriter(err), Map.of(), props)).isEqualTo(4);
         assertThat(err.toString()).contains("Cannot connect");
         assertThat(out.toString() + err.toString()).doesNotContain("Hunter2secret");
     }
