@@ -28,6 +28,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,8 +37,13 @@ import org.junit.jupiter.api.Test;
  * past the statement timeout, adds latency, restarts the server on the same data directory and
  * port, and kills backends. Every operation's outcome is recorded (ok, failed = definitely not
  * applied, unknown = ambiguous commit) and checked against the database afterwards: nothing lost,
- * nothing doubled, every read consistent. Prints a report. The suite runs each fault kind once
- * (about 40 s); {@code -Droachkit.faults.seconds=300} runs longer.
+ * nothing doubled (the ledger has no unique key on the transfer id, so a transfer applied twice
+ * shows as two rows), every account's balance equal to its start plus the ledger's credits minus
+ * its debits, every read consistent, and consistent reads made after every heal. Each fault kind
+ * must be injected, healed and felt (connections opened anew through the proxy after every fault
+ * that breaks them). After a heal the nemesis waits for the bank to serve transfers and reads again
+ * (an event, not a fixed pause) before the next fault. Prints a report. The suite runs each fault
+ * kind once (about 25 s); {@code -Droachkit.faults.seconds=300} runs longer.
  */
 class BankUnderFaultsIT {
     private static final int ACCOUNTS = 10;
@@ -45,14 +51,21 @@ class BankUnderFaultsIT {
     private static final int WRITERS = 6;
     private static final int READERS = 2;
     private static final long FAULT_ON_MS = Long.getLong("roachkit.faults.onMillis", 3_000);
-    private static final long FAULT_OFF_MS = Long.getLong("roachkit.faults.offMillis", 3_000);
+    /** Transfers that must commit after a heal before the next fault: proof the bank came back. */
+    private static final int OK_AFTER_HEAL = 5;
+    /**
+     * How long the bank may take to serve again after a heal. Recovery needs the pool to notice dead
+     * connections and open new ones (a server restart included); a few seconds on an idle machine.
+     * The bound is generous so a loaded CI machine does not fail it; it catches a bank that never comes back.
+     */
+    private static final Duration RECOVERY_BOUND = Duration.ofSeconds(90);
     private static final long SECONDS = Long.getLong("roachkit.faults.seconds", 0);
 
     enum Fault { CUT, BLACKHOLE, LATENCY, RESTART, KILL_BACKENDS }
 
     enum Outcome { OK, FAILED, UNKNOWN }
 
-    private record Healed(Fault fault, long at) {
+    private record Healed(Fault fault, long at, int acceptedBefore, int acceptedAfterRecovery) {
     }
 
     private EmbeddedPostgres pg;
@@ -64,16 +77,20 @@ class BankUnderFaultsIT {
         data = Files.createTempDirectory(Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"))), "faults-");
         pg = EmbeddedServers.builder(data).start();
         port = pg.getPort();
+        // No unique key on the ledger's transfer id: a transfer applied twice must show, not be refused.
         admin("CREATE TABLE accounts (id INT8 PRIMARY KEY, balance INT8 NOT NULL)",
-                "CREATE TABLE ledger (id TEXT PRIMARY KEY, from_id INT8 NOT NULL, to_id INT8 NOT NULL, amount INT8 NOT NULL)",
+                "CREATE TABLE ledger (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL, from_id INT8 NOT NULL,"
+                        + " to_id INT8 NOT NULL, amount INT8 NOT NULL)",
                 "INSERT INTO accounts SELECT g, " + INITIAL + " FROM generate_series(1, " + ACCOUNTS + ") g");
         Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<long[]> reads = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Long> okTimes = new ConcurrentLinkedQueue<>();
+        AtomicLong okCount = new AtomicLong();
+        AtomicLong readCount = new AtomicLong();
         List<Healed> healed = new ArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong readFailures = new AtomicLong();
-        long runMillis = SECONDS > 0 ? SECONDS * 1000 : Fault.values().length * (FAULT_ON_MS + FAULT_OFF_MS);
+        long runMillis = SECONDS * 1000; // 0: each fault kind once
         try (FaultProxy proxy = FaultProxy.start("127.0.0.1", port);
              Database db = Database.open(Settings.of(Map.ofEntries(
                      Map.entry("db_url", "postgresql://postgres@127.0.0.1:" + proxy.port() + "/postgres"),
@@ -97,6 +114,7 @@ class BankUnderFaultsIT {
                         outcomes.put(id, o);
                         if (o == Outcome.OK) {
                             okTimes.add(System.nanoTime());
+                            okCount.incrementAndGet();
                         } else {
                             sleepQuietly(20); // a failing client backs off a little, as real ones do
                         }
@@ -115,6 +133,7 @@ class BankUnderFaultsIT {
                                     return new long[] {rs.getLong(1), rs.getLong(2)};
                                 }
                             }));
+                            readCount.incrementAndGet();
                         } catch (DatabaseException e) {
                             readFailures.incrementAndGet();
                             sleepQuietly(20);
@@ -126,13 +145,19 @@ class BankUnderFaultsIT {
 
             long end = System.currentTimeMillis() + runMillis;
             int i = 0;
-            while (System.currentTimeMillis() < end) {
+            while (i < Fault.values().length || System.currentTimeMillis() < end) {
                 Fault f = Fault.values()[i++ % Fault.values().length];
+                int acceptedBefore = proxy.acceptedConnections();
                 inject(f, proxy);
-                sleepQuietly(FAULT_ON_MS);
+                sleepQuietly(FAULT_ON_MS); // how long the fault lasts: the nemesis's choice, not a wait for an event
                 heal(f, proxy);
-                healed.add(new Healed(f, System.nanoTime()));
-                sleepQuietly(FAULT_OFF_MS);
+                long healedAt = System.nanoTime();
+                long okAtHeal = okCount.get();
+                long readsAtHeal = readCount.get();
+                Awaitility.await("the bank serving transfers and reads again after " + f)
+                        .atMost(RECOVERY_BOUND).pollInterval(Duration.ofMillis(20))
+                        .until(() -> okCount.get() >= okAtHeal + OK_AFTER_HEAL && readCount.get() > readsAtHeal);
+                healed.add(new Healed(f, healedAt, acceptedBefore, proxy.acceptedConnections()));
             }
             stop.set(true);
             workers.shutdown();
@@ -160,8 +185,24 @@ class BankUnderFaultsIT {
                     + (after.replaysSucceeded() - before.replaysSucceeded()) + " divergences="
                     + (after.divergences() - before.divergences()) + " ambiguousCommits="
                     + (after.ambiguousCommits() - before.ambiguousCommits()) + " restartsBySqlState="
-                    + after.restartsBySqlState() + " longestUnavailabilityMsAfterHeal=" + unavailable);
-            assertThat(counts.getOrDefault(Outcome.OK, 0L)).as("transfers went through between faults").isPositive();
+                    + after.restartsBySqlState() + " longestUnavailabilityMsAfterHeal=" + unavailable
+                    + " connectionsOpened=" + healed.stream().map(h -> h.fault() + ":" + (h.acceptedAfterRecovery()
+                    - h.acceptedBefore())).toList());
+            assertThat(healed).as("every fault kind was injected and healed").extracting(Healed::fault)
+                    .containsAll(List.of(Fault.values()));
+            for (Healed h : healed) {
+                if (h.fault() != Fault.LATENCY) { // latency slows connections down; it breaks none
+                    assertThat(h.acceptedAfterRecovery()).as("%s broke connections: the pool opened new ones", h.fault())
+                            .isGreaterThan(h.acceptedBefore());
+                }
+            }
+            long failedOrUnknown = counts.getOrDefault(Outcome.FAILED, 0L) + counts.getOrDefault(Outcome.UNKNOWN, 0L);
+            assertThat(failedOrUnknown + readFailures.get() + (after.blockRetries() - before.blockRetries())
+                    + (after.replays() - before.replays()) + (after.autocommitRetries() - before.autocommitRetries()))
+                    .as("the application felt the faults (failures, retries or replays)").isPositive();
+            assertThat(counts.getOrDefault(Outcome.OK, 0L)).as("transfers went through between faults")
+                    .isGreaterThanOrEqualTo((long) OK_AFTER_HEAL * healed.size());
+            assertThat(reads).as("consistent reads were made").hasSizeGreaterThanOrEqualTo(healed.size());
             assertThat(unavailable.values()).as("the bank came back after every fault").doesNotContain(-1L);
         } finally {
             pg.close();
@@ -255,7 +296,8 @@ class BankUnderFaultsIT {
             move.setLong(2, to);
             move.executeUpdate();
         }
-        try (PreparedStatement log = c.prepareStatement("INSERT INTO ledger VALUES (?, ?, ?, ?)")) {
+        try (PreparedStatement log = c.prepareStatement(
+                "INSERT INTO ledger (id, from_id, to_id, amount) VALUES (?, ?, ?, ?)")) {
             log.setString(1, id);
             log.setLong(2, from);
             log.setLong(3, to);
@@ -264,24 +306,40 @@ class BankUnderFaultsIT {
         }
     }
 
-    private void check(Map<String, Outcome> outcomes, ConcurrentLinkedQueue<long[]> reads) throws SQLException {
+    private void check(Map<String, Outcome> outcomes, ConcurrentLinkedQueue<long[]> reads)
+            throws SQLException {
         for (long[] r : reads) {
             assertThat(r[0]).as("a read saw the total").isEqualTo(ACCOUNTS * INITIAL);
             assertThat(r[1]).as("a read saw the lowest balance").isNotNegative();
         }
         Map<String, Long> ledger = new HashMap<>();
+        Map<Long, Long> balances = new HashMap<>();
+        Map<Long, Long> expected = new HashMap<>();
+        for (long a = 1; a <= ACCOUNTS; a++) {
+            expected.put(a, INITIAL);
+        }
         long total;
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT sum(balance) FROM accounts")) {
                 rs.next();
                 total = rs.getLong(1);
             }
-            try (ResultSet rs = st.executeQuery("SELECT id, count(*) FROM ledger GROUP BY id")) {
+            try (ResultSet rs = st.executeQuery("SELECT id, balance FROM accounts")) {
                 while (rs.next()) {
-                    ledger.put(rs.getString(1), rs.getLong(2));
+                    balances.put(rs.getLong(1), rs.getLong(2));
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT id, from_id, to_id, amount FROM ledger")) {
+                while (rs.next()) {
+                    ledger.merge(rs.getString(1), 1L, Long::sum);
+                    expected.merge(rs.getLong(2), -rs.getLong(4), Long::sum);
+                    expected.merge(rs.getLong(3), rs.getLong(4), Long::sum);
                 }
             }
         }
+        // The stronger check first: balances that match the ledger imply the total, not the other way round.
+        assertThat(balances).as("every balance equals its start plus the ledger's credits minus its debits")
+                .isEqualTo(expected);
         assertThat(total).as("final total").isEqualTo(ACCOUNTS * INITIAL);
         for (Map.Entry<String, Outcome> e : outcomes.entrySet()) {
             long n = ledger.getOrDefault(e.getKey(), 0L);

@@ -94,10 +94,6 @@ class ConnectionUrlTest {
         assertThat(actual).containsExactlyInAnyOrderEntriesOf(props);
     }
 
-    @Test
-    void atLeastTwentyFiveConversionsAreCovered() {
-        assertThat(conversions().count()).isGreaterThanOrEqualTo(25);
-    }
 
     @Test
     void exposesHostsUserAndDatabase() {

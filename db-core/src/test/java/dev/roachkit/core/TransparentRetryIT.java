@@ -120,19 +120,28 @@ class TransparentRetryIT {
 
     @Test
     void restartAtCommitReplaysAndCommitsOnce() throws SQLException {
+        RetryStats before = db.stats().retries();
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             transfer(c, 1, 2, 30, null);
             try (Statement st = c.createStatement()) {
+                // A relative write: applied twice it would leave 102, where the absolute ones above look the same.
+                assertThat(st.executeUpdate("UPDATE accounts SET balance = balance + 1 WHERE id = 5")).isEqualTo(1);
                 assertThat(st.executeUpdate("INSERT INTO commit_probe VALUES (1, 1)")).isEqualTo(1);
             }
-            c.commit();
+            c.commit(); // the deferred trigger fails the first COMMIT with 40001; the replay commits
         }
         assertThat(balance(1)).isEqualTo(70);
         assertThat(balance(2)).isEqualTo(130);
+        assertThat(balance(5)).as("the relative write, applied once").isEqualTo(101);
         try (Connection c = tdb.connect()) {
             assertThat(query(c, "SELECT count(*) FROM commit_probe")).isEqualTo(1);
+            assertThat(query(c, "SELECT last_value FROM fail_seq")).as("the commit's trigger ran twice").isEqualTo(2);
         }
+        RetryStats after = db.stats().retries();
+        assertThat(after.replays() - before.replays()).as("one replay, for the failed COMMIT").isEqualTo(1);
+        assertThat(after.replaysSucceeded() - before.replaysSucceeded()).isEqualTo(1);
+        assertThat(after.ambiguousCommits()).isEqualTo(before.ambiguousCommits());
     }
 
     @Test
@@ -181,6 +190,7 @@ class TransparentRetryIT {
 
     @Test
     void anOpenResultSetIsRepositionedAfterAReplay() throws SQLException {
+        RetryStats before = db.stats().retries();
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement();
@@ -198,10 +208,20 @@ class TransparentRetryIT {
             }
             c.commit();
         }
+        assertReplayedOnce(before);
+    }
+
+    /** The test's restart did happen and was replayed successfully, once, without a divergence. */
+    private void assertReplayedOnce(RetryStats before) {
+        RetryStats after = db.stats().retries();
+        assertThat(after.replays() - before.replays()).as("replays").isEqualTo(1);
+        assertThat(after.replaysSucceeded() - before.replaysSucceeded()).as("successful replays").isEqualTo(1);
+        assertThat(after.divergences()).as("divergences").isEqualTo(before.divergences());
     }
 
     @Test
     void aStatementClosedBeforeTheRestartIsStillReplayed() throws SQLException {
+        RetryStats before = db.stats().retries();
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?")) {
@@ -216,10 +236,12 @@ class TransparentRetryIT {
         }
         assertThat(balance(3)).isEqualTo(107);
         assertThat(balance(4)).isEqualTo(107);
+        assertReplayedOnce(before);
     }
 
     @Test
     void batchesAreReplayed() throws SQLException {
+        RetryStats before = db.stats().retries();
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("UPDATE accounts SET balance = balance - ? WHERE id = ?")) {
@@ -234,7 +256,9 @@ class TransparentRetryIT {
             c.commit();
         }
         assertThat(balance(1)).isEqualTo(99);
+        assertThat(balance(2)).isEqualTo(98);
         assertThat(balance(3)).isEqualTo(97);
+        assertReplayedOnce(before);
     }
 
     @Test
@@ -292,6 +316,7 @@ class TransparentRetryIT {
 
     @Test
     void serverGeneratedValuesTheApplicationSawMakeTheReplayDiverge() throws SQLException {
+        RetryStats before = db.stats().retries();
         try (Connection c = db.pool().getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT gen_random_uuid()")) {
@@ -299,9 +324,16 @@ class TransparentRetryIT {
                 rs.getString(1);
             }
             assertThatThrownBy(() -> query(c, "SELECT maybe_fail(1)"))
-                    .isInstanceOf(TransactionRetrySQLException.class);
+                    .isInstanceOfSatisfying(TransactionRetrySQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("40001");
+                        assertThat(e.getMessage()).contains("read different data");
+                    });
             c.rollback();
         }
+        RetryStats after = db.stats().retries();
+        assertThat(after.replays() - before.replays()).as("the replay was tried").isEqualTo(1);
+        assertThat(after.divergences() - before.divergences()).as("and diverged").isEqualTo(1);
+        assertThat(after.replaysSucceeded()).isEqualTo(before.replaysSucceeded());
     }
 
     @Test

@@ -183,4 +183,43 @@ class BankIT {
         assertThat(code).as(out).isZero();
         assertThat(out).contains("transfers committed").contains("p50 / p99").contains(": HOLDS");
     }
+
+    /**
+     * The demo's exit code 1: money appears from outside while it runs (an UPDATE on its own
+     * connection, once the demo says the transfers started), so the total no longer matches.
+     */
+    @Test
+    void theDemoExitsWith1WhenTheInvariantBreaks() throws Exception {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream ps = new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8);
+        java.util.concurrent.CompletableFuture<Integer> demo = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> BankDemo.run(settings("filesystem:database/schema"), new BankDemo.Options(4, 2, 3), ps));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a bound for a stalled machine only
+        while (!buf.toString(java.nio.charset.StandardCharsets.UTF_8).contains("threads transfer for")) {
+            assertThat(System.nanoTime()).as("the demo's transfers started").isLessThan(deadline);
+            assertThat(demo).as("the demo still running").isNotDone();
+            Thread.sleep(10);
+        }
+        try (Connection c = server.connect(name); Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("UPDATE accounts SET balance = balance + 1"
+                    + " WHERE id = (SELECT id FROM accounts ORDER BY id LIMIT 1)")).isEqualTo(1);
+        }
+        int code = demo.get(2, TimeUnit.MINUTES);
+        String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(code).as(out).isEqualTo(1);
+        assertThat(out).contains(": BROKEN");
+    }
+
+    @Test
+    void theDemoOptionsAreParsedAndBadOnesRefused() {
+        assertThat(BankDemo.Options.parse(new String[0])).isEqualTo(new BankDemo.Options(100, 8, 5));
+        assertThat(BankDemo.Options.parse(new String[] {"--accounts", "7", "--threads", "3", "--seconds", "2"}))
+                .isEqualTo(new BankDemo.Options(7, 3, 2));
+        assertThatThrownBy(() -> BankDemo.Options.parse(new String[] {"--threads", "0"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--threads needs a positive");
+        assertThatThrownBy(() -> BankDemo.Options.parse(new String[] {"--accounts", "1"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2");
+        assertThatThrownBy(() -> BankDemo.Options.parse(new String[] {"--frobnicate", "1"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use --accounts N");
+    }
 }

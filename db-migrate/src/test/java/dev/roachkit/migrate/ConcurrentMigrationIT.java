@@ -91,13 +91,30 @@ class ConcurrentMigrationIT {
     }
 
     @Test
-    void aKilledLockHolderIsTakenOverAfterItsLeaseExpires() throws Exception {
+    void aKilledLockHolderIsTakenOverOnlyAfterItsLeaseExpires() throws Exception {
         Process sleepy = start("sleepy", Map.of("db_application_name", "sleepy"));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> sleepingMigration());
+        String sleepyHolder = sleepy.pid() + "@";
+        assertThat(f.rows("SELECT holder FROM roachkit_migration_lock")).as("the sleeping run holds the lock")
+                .singleElement().asString().startsWith(sleepyHolder);
+        // While held, the heartbeat renews the lease (2 s) before it runs out: its expiry moves forward.
+        String firstExpiry = f.rows("SELECT expires_at FROM roachkit_migration_lock").get(0);
+        Awaitility.await("the lease renewed by the holder's heartbeat").atMost(Duration.ofSeconds(30))
+                .until(() -> f.count("SELECT count(*) FROM roachkit_migration_lock WHERE expires_at > '"
+                        + firstExpiry + "'::timestamptz AND holder LIKE '" + sleepyHolder + "%'") == 1);
         sleepy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        // The dead holder's lease is still in the table, unexpired or about to expire: nobody may take it before then.
+        List<String> lease = f.rows("SELECT holder, expires_at::text FROM roachkit_migration_lock");
+        assertThat(lease).singleElement().asString().startsWith(sleepyHolder);
+        String deadExpiry = lease.get(0).substring(lease.get(0).indexOf('|') + 1);
         Process next = start("next", Map.of());
         assertThat(next.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(next.exitValue()).isZero();
+        assertThat(f.rows("SELECT holder FROM roachkit_migration_owner")).as("the lock was taken over by the next run")
+                .singleElement().asString().startsWith(next.pid() + "@");
+        assertThat(f.rows("SELECT bool_and(applied_at::timestamptz >= '" + deadExpiry + "'::timestamptz)"
+                + " FROM schema_version")).as("versions applied only after the dead holder's lease expired")
+                .containsExactly("t");
         assertThat(f.rows("SELECT version FROM schema_version ORDER BY version")).containsExactly("1", "2");
         // PostgreSQL applied v1 in one transaction: the killed run left nothing, the new one did it all once.
         assertThat(f.rows("SELECT note FROM audit ORDER BY note")).containsExactly("m1", "m3", "v2");

@@ -76,15 +76,82 @@ class MigrateCliIT {
 
     @Test
     void exitCodesForBadInputAndNoPasswordInAnyOutput() throws Exception {
+        StringBuilder everything = new StringBuilder();
         assertThat(run("--url", "postgresql://app:Hunter2secret@127.0.0.1:1/x?sslmode=nope", "status")).isEqualTo(3);
-        assertThat(err.toString()).contains("sslmode 'nope'").doesNotContain("Hunter2secret");
+        assertThat(err.toString()).contains("sslmode 'nope'");
+        everything.append(out).append(err);
         assertThat(run("--url", "postgresql://app:Hunter2secret@127.0.0.1:1/x", "--location", "nowhere:x", "status"))
                 .isEqualTo(3);
+        assertThat(err.toString()).as("the bad location is reported").isNotEmpty();
+        everything.append(out).append(err);
         assertThat(run("frobnicate")).isEqualTo(2);
         f.version(1, MigrateIT.V1.replace("type = STRING, unique", "type = STRNG, unique"));
         assertThat(run(with("migrate"))).isEqualTo(5);
         assertThat(err.toString()).contains("v1.conf:7: unknown type 'STRNG'");
+        assertThat(everything.toString()).doesNotContain("Hunter2secret");
+    }
+
+    @Test
+    void anUnreachableDatabaseExitsWith4AndNamesNoPassword() throws Exception {
+        // Port 1 refuses at once; the start-up probe retries for db_connection_timeout, kept short here.
+        Properties props = new Properties();
+        props.setProperty("user.dir", f.schemaDir.toString());
+        props.setProperty("db_connection_timeout", "1s");
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertThat(MigrateCli.run(new String[] {"--url", "postgresql://app:Hunter2secret@127.0.0.1:1/x", "status"},
+                new PrintWriter(out), new PrintWriter(err), Map.of(), props)).isEqualTo(4);
+        assertThat(err.toString()).contains("Cannot connect");
         assertThat(out.toString() + err.toString()).doesNotContain("Hunter2secret");
+    }
+
+    @Test
+    void aRunWhoseUrlHoldsThePasswordNeverPrintsIt() throws Exception {
+        // The test server trusts every client, so a URL with a password connects and every command really runs.
+        String url = f.server.url(f.name).replaceFirst("://([^:@/]+)(:[^@/]*)?@", "://$1:Hunter2secret@");
+        assertThat(url).contains(":Hunter2secret@");
+        for (String command : new String[] {"status", "plan", "migrate", "validate", "status"}) {
+            int code = run("--url", url, "--location", "filesystem:" + f.schemaDir, command);
+            String output = out.toString() + err.toString();
+            assertThat(code).as(command + " exit code; output: " + output.replace("Hunter2secret", "***"))
+                    .isZero();
+            assertThat(output).as(command + " printed something").isNotBlank();
+            assertThat(output).as(command + " output").doesNotContain("Hunter2secret");
+        }
+        assertThat(f.rows("SELECT version FROM schema_version")).as("the runs did migrate").containsExactly("1");
+    }
+
+    @Test
+    void aDatabaseErrorThatIsNeitherConnectionNorSchemaExitsWith6() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(f.server.isCockroach(), "uses PostgreSQL's REVOKE defaults");
+        assertThat(run(with("migrate"))).isZero();
+        String role = "reader_" + f.name;
+        // A role that may connect but read nothing: reading schema_version fails with 42501.
+        f.exec("CREATE ROLE " + role + " LOGIN");
+        try {
+            String url = f.server.url(f.name).replaceFirst("://[^@/]*@", "://" + role + "@");
+            assertThat(run("--url", url, "--location", "filesystem:" + f.schemaDir, "status")).isEqualTo(6);
+            assertThat(err.toString()).contains("Database error:").contains("permission denied");
+        } finally {
+            f.exec("DROP OWNED BY " + role, "DROP ROLE " + role);
+        }
+    }
+
+    @Test
+    void settingsComeFromTheFileNamedBySettings() throws Exception {
+        java.nio.file.Path file = f.schemaDir.resolveSibling(f.name + "-settings.conf");
+        java.nio.file.Files.writeString(file, "[DEFAULT]\ndb_url = " + f.server.url(f.name) + "\n"
+                + "db_schema_location = filesystem:" + f.schemaDir + "\n");
+        try {
+            // Without the file there is no URL at all: bad settings.
+            assertThat(run("status")).isEqualTo(3);
+            assertThat(run("status", "--settings", file.toString())).isZero();
+            assertThat(out.toString()).contains("current version: 0").contains("pending: [1]");
+            assertThat(run("--settings", file.toString(), "migrate")).isZero();
+            assertThat(f.rows("SELECT version FROM schema_version")).containsExactly("1");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 
     private String[] after(String command, String... more) {

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every error path of settings, connect, migration and CLI, with a password in db_url and every
- * log line captured: the password appears in none of them (raw or percent-encoded).
+ * log line captured: the password appears in none of them (raw or percent-encoded). The shared
+ * test server trusts every client, so the paths where the password is actually checked (a wrong
+ * one refused, the right one accepted and then a migration failing) run on a private server that
+ * requires it.
  */
 class SecretsIT {
     private static final String PASSWORD = "Pl4in;Text'Secret@99";
@@ -119,5 +122,48 @@ class SecretsIT {
         seen.append(out).append(err);
         assertThat(out.toString()).contains("current version");
         assertThat(err.toString()).contains("Cannot connect").contains("sslmode 'bogus'");
+    }
+
+    @Test
+    void onAServerThatChecksThePassword() throws Exception {
+        java.nio.file.Path data = java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))), "secrets-");
+        try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg =
+                     dev.roachkit.testkit.EmbeddedServers.builder(data).start()) {
+            try (java.sql.Connection c = pg.getPostgresDatabase().getConnection();
+                 java.sql.Statement st = c.createStatement()) {
+                // The password is set as its MD5 verifier: the setup's own SQL, logged by pgjdbc, never holds it.
+                StringBuilder md5 = new StringBuilder("md5");
+                for (byte b : java.security.MessageDigest.getInstance("MD5")
+                        .digest((PASSWORD + "app").getBytes(StandardCharsets.UTF_8))) {
+                    md5.append(String.format("%02x", b));
+                }
+                st.execute("CREATE ROLE app LOGIN SUPERUSER PASSWORD '" + md5 + "'");
+                java.nio.file.Path hba = data.resolve("pg_hba.conf");
+                java.nio.file.Files.writeString(hba, "host all app 127.0.0.1/32 md5\n"
+                        + java.nio.file.Files.readString(hba));
+                st.execute("SELECT pg_reload_conf()");
+            }
+            String hostPort = "127.0.0.1:" + pg.getPort();
+            String right = "postgresql://app:" + ENCODED + "@" + hostPort + "/postgres?sslmode=disable";
+            String wrong = "postgresql://app:" + URLEncoder.encode(PASSWORD + "x", StandardCharsets.UTF_8) + "@"
+                    + hostPort + "/postgres?sslmode=disable";
+            assertThatThrownBy(() -> Database.open(Settings.of(settings(wrong))))
+                    .hasMessageContaining("password authentication failed").satisfies(this::capture);
+            f.version(1, MigrateIT.V1 + "migrations = [\"SELECT * FROM nowhere\"]\n");
+            assertThatThrownBy(() -> Database.init(Settings.of(settings(right))))
+                    .hasMessageContaining("nowhere").satisfies(this::capture);
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            Properties props = new Properties();
+            props.setProperty("user.dir", f.schemaDir.toString());
+            String loc = "filesystem:" + f.schemaDir;
+            assertThat(MigrateCli.run(new String[] {"--url", wrong, "--location", loc, "status"}, new PrintWriter(out),
+                    new PrintWriter(err), Map.of(), props)).isEqualTo(4);
+            assertThat(MigrateCli.run(new String[] {"--url", right, "--location", loc, "migrate"}, new PrintWriter(out),
+                    new PrintWriter(err), Map.of(), props)).isEqualTo(5);
+            seen.append(out).append(err);
+            assertThat(err.toString()).contains("password authentication failed").contains("nowhere");
+        }
     }
 }

@@ -18,7 +18,6 @@ class SqlTypeTest {
         "STRING[]|STRING[]|TEXT[]", "INT[]|INT8[]|INT8[]", "UUID []|UUID[]|UUID[]"})
     void normalisesAndRendersPerEngine(String written, String canonical, String postgres) {
         SqlType t = SqlType.parse(written);
-        assertThat(t).isNotNull();
         assertThat(t).hasToString(canonical);
         assertThat(new Dialect.Postgres().render(t)).isEqualTo(postgres);
         assertThat(new Dialect.Cockroach().render(t)).isEqualTo(canonical);

@@ -85,7 +85,29 @@ class RetryingConnectionTest {
     }
 
     @Test
-    void aTransactionRestartIsReplayedWithTheSameObservations() throws SQLException {
+    void aTransactionRestartIsReplayedAndTheApplicationNeverNoticesWhenItReadsTheSameData() throws SQLException {
+        stub.stableReads = true;
+        long seenB;
+        try (RetryingConnection c = connection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            assertThat(one(st, "SELECT a")).isEqualTo("SELECT a".length());
+            stub.fail("exec", "40001");
+            seenB = one(st, "SELECT bb"); // fails once; the replay re-reads "SELECT a", then runs this again
+            c.commit();
+        }
+        assertThat(seenB).isEqualTo("SELECT bb".length());
+        assertThat(stub.calls).filteredOn(s -> s.contains("executeQuery"))
+                .containsExactly("1: executeQuery SELECT a", "1: executeQuery SELECT bb",
+                        "1: executeQuery SELECT a", "1: executeQuery SELECT bb");
+        assertThat(stub.calls).contains("1: rollback").filteredOn(s -> s.endsWith(": commit")).hasSize(1);
+        assertThat(stub.opened).isEqualTo(1);
+        assertThat(counters.snapshot().replays()).isEqualTo(1);
+        assertThat(counters.snapshot().replaysSucceeded()).isEqualTo(1);
+        assertThat(counters.snapshot().divergences()).isZero();
+    }
+
+    @Test
+    void aTransactionReplayThatReadsDifferentDataDivergesInsteadOfContinuing() throws SQLException {
         try (RetryingConnection c = connection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             assertThat(one(st, "SELECT a")).isEqualTo(1);
@@ -95,7 +117,11 @@ class RetryingConnectionTest {
                     .isInstanceOfSatisfying(TransactionRetrySQLException.class,
                             e -> assertThat(e.getMessage()).contains("read different data"));
         }
+        // Never continued on data the application did not see: "SELECT b" was not run after the divergence.
+        assertThat(stub.calls).filteredOn(s -> s.contains("executeQuery"))
+                .containsExactly("1: executeQuery SELECT a", "1: executeQuery SELECT b", "1: executeQuery SELECT a");
         assertThat(counters.snapshot().divergences()).isEqualTo(1);
+        assertThat(counters.snapshot().replaysSucceeded()).isZero();
     }
 
     @Test
@@ -138,7 +164,9 @@ class RetryingConnectionTest {
         }
         assertThat(stub.opened).isEqualTo(1);
         assertThat(stub.calls).filteredOn(s -> s.contains("executeUpdate")).hasSize(1);
+        assertThat(stub.calls).filteredOn(s -> s.endsWith(": commit")).hasSize(1);
         assertThat(counters.snapshot().ambiguousCommits()).isEqualTo(1);
+        assertThat(counters.snapshot().replays()).isZero();
     }
 
     @Test
@@ -147,8 +175,16 @@ class RetryingConnectionTest {
             c.setAutoCommit(false);
             st.executeUpdate("UPDATE a");
             stub.fail("commit", "40003");
-            assertThatThrownBy(c::commit).isInstanceOf(AmbiguousCommitSQLException.class);
+            assertThatThrownBy(c::commit)
+                    .isInstanceOfSatisfying(AmbiguousCommitSQLException.class,
+                            e -> assertThat(e.getSQLState()).isEqualTo("40003"));
         }
+        // Never replayed: one physical connection, the statement ran once, COMMIT was sent once.
+        assertThat(stub.opened).isEqualTo(1);
+        assertThat(stub.calls).filteredOn(s -> s.contains("executeUpdate")).hasSize(1);
+        assertThat(stub.calls).filteredOn(s -> s.endsWith(": commit")).hasSize(1);
+        assertThat(counters.snapshot().ambiguousCommits()).isEqualTo(1);
+        assertThat(counters.snapshot().replays()).isZero();
     }
 
     @Test
@@ -161,6 +197,7 @@ class RetryingConnectionTest {
         }
         assertThat(stub.calls).filteredOn(s -> s.endsWith("commit")).hasSize(2);
         assertThat(stub.calls).filteredOn(s -> s.contains("executeUpdate")).hasSize(2);
+        assertThat(counters.snapshot().replaysSucceeded()).isEqualTo(1);
     }
 
     @Test

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * A scripted stand-in for pgjdbc, for unit tests of the retry state machine: physical
  * connections whose statements and commits fail with the SQLSTATEs queued in the script, and
- * otherwise answer every query with one row holding the number of queries run so far.
+ * otherwise answer every query with one row holding the number of queries run so far (or, with
+ * {@link #stableReads}, a value fixed by the query's text, so a replay reads what the first run read).
  * Built on dynamic proxies: test code only, where reflection costs nothing that matters.
  */
 final class StubDriver {
@@ -23,6 +24,8 @@ final class StubDriver {
     final List<String> calls = new ArrayList<>();
     int opened;
     int queries;
+    /** When set, a query answers its text's length instead of the running count: replays then read the same. */
+    boolean stableReads;
 
     /** Queues a failure: the next call of {@code what} ("exec" or "commit") throws {@code sqlState}. */
     StubDriver fail(String what, String sqlState) {
@@ -79,7 +82,8 @@ final class StubDriver {
                         case "executeQuery":
                             calls.add(connection + ": executeQuery " + args[0]);
                             maybeFail("exec");
-                            return resultSet(++queries);
+                            ++queries;
+                            return resultSet(stableReads ? ((String) args[0]).length() : queries);
                         case "executeUpdate":
                             calls.add(connection + ": executeUpdate " + args[0]);
                             maybeFail("exec");
