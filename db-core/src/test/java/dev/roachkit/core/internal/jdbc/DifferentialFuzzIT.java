@@ -55,6 +55,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  *
  * <p>Needs PL/pgSQL and deferred constraint triggers: PostgreSQL only (skipped on CockroachDB).
  */
+@AddLifecycleHook(FuzzServerCheck.class)
 class DifferentialFuzzIT {
     static final int CI_PROGRAMS = 300;
     static final int MAX_OPS = 14;
