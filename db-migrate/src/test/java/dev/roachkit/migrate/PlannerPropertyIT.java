@@ -39,6 +39,7 @@ import net.jqwik.api.statistics.Statistics;
  * a few seconds each); for a long run pass {@code -Djqwik.tries.default=500} (failsafe hands it to
  * the test JVM, where JUnit reads it before the file). A failing try prints its seed and both versions.
  */
+@net.jqwik.api.lifecycle.AddLifecycleHook(dev.roachkit.testkit.NeedsPostgresServer.class)
 class PlannerPropertyIT {
     static final String[] TABLES = {"ta", "tb", "tc", "td"};
     static final String[][] TYPE_CHANGES = {{"INT4", "INT8"}, {"STRING(20)", "STRING"}, {"DECIMAL(10,2)", "DECIMAL(12,2)"},

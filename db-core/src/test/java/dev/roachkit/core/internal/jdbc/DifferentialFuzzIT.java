@@ -6,6 +6,7 @@ import dev.roachkit.core.SqlStates;
 import dev.roachkit.core.TransactionRetrySQLException;
 import dev.roachkit.core.internal.retry.RetryContext;
 import dev.roachkit.core.internal.retry.RetryCounters;
+import dev.roachkit.testkit.NeedsPostgresServer;
 import dev.roachkit.testkit.TestServer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -55,7 +56,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  *
  * <p>Needs PL/pgSQL and deferred constraint triggers: PostgreSQL only (skipped on CockroachDB).
  */
-@AddLifecycleHook(FuzzServerCheck.class)
+@AddLifecycleHook(NeedsPostgresServer.class)
 class DifferentialFuzzIT {
     static final int CI_PROGRAMS = 300;
     static final int MAX_OPS = 14;
