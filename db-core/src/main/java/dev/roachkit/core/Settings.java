@@ -122,8 +122,11 @@ public final class Settings {
                 problems.addAll(e.problems());
             }
         }
-        this.minConnections = v.integer(MIN_CONNECTIONS, 0);
+        int min = v.integer(MIN_CONNECTIONS, 0);
         this.maxConnections = v.integer(MAX_CONNECTIONS, 1);
+        boolean minIsDefault = SettingsSources.DEFAULT_ORIGIN.equals(sources.source(MIN_CONNECTIONS));
+        // db_max_connections = 2 alone must work: the default minimum (5) follows the maximum down
+        this.minConnections = minIsDefault ? Math.min(min, maxConnections) : min;
         if (v.valid(MIN_CONNECTIONS, MAX_CONNECTIONS) && minConnections > maxConnections) {
             v.problem(MIN_CONNECTIONS, minConnections + " is more than " + MAX_CONNECTIONS + " = " + maxConnections
                     + " (" + sources.source(MAX_CONNECTIONS) + "); lower it or raise " + MAX_CONNECTIONS);

@@ -270,4 +270,23 @@ class SettingsTest {
         Settings s = Settings.of(Map.of("db_url", "postgresql://h/db", "db_engine", "CockroachDB"));
         assertThat(s.engine()).contains(Engine.Kind.COCKROACHDB);
     }
+
+    @Test
+    void aUrlWithoutASchemeIsRefusedWithoutShowingItsPassword() {
+        assertThatThrownBy(() -> Settings.of(Map.of("db_url", "app:Sup3rSecret@127.0.0.1:5432/bank")))
+                .isInstanceOf(DatabaseConfigException.class)
+                .hasMessageContaining("is not a PostgreSQL URL")
+                .hasMessageContaining("app:****@127.0.0.1:5432/bank")
+                .satisfies(e -> assertThat(e.toString()).doesNotContain("Sup3rSecret"));
+    }
+
+    @Test
+    void aSmallMaximumAloneLowersTheDefaultMinimumButBothSetByTheUserMustAgree() {
+        Settings small = Settings.of(Map.of("db_url", "postgresql://u@h/db", "db_max_connections", 2));
+        assertThat(small.maxConnections()).isEqualTo(2);
+        assertThat(small.minConnections()).isEqualTo(2);
+        assertThatThrownBy(() -> Settings.of(Map.of("db_url", "postgresql://u@h/db", "db_max_connections", 2,
+                "db_min_connections", 5))).isInstanceOf(DatabaseConfigException.class)
+                .hasMessageContaining("db_min_connections").hasMessageContaining("is more than db_max_connections = 2");
+    }
 }

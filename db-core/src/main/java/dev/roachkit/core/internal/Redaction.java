@@ -16,6 +16,9 @@ public final class Redaction {
     // scheme://user:SECRET@host — greedy up to the last '@' before white space, so a password
     // holding an unencoded '@' or '/' is still covered.
     private static final Pattern URL_PASSWORD = Pattern.compile("(://[^:/@\\s]*:)[^\\s]*@");
+    // user:SECRET@host with no scheme at all (a URL missing its postgresql://), at the start of a
+    // word or after a quote, '=' or '(' — the form a malformed db_url is echoed in.
+    private static final Pattern BARE_USER_INFO = Pattern.compile("(^|[\\s'\"(=])([^\\s:/@'\"]+:)(?!//)[^\\s'\"]*@");
     // password=SECRET and sslpassword=SECRET in query strings and property lists.
     private static final Pattern PARAM_PASSWORD = Pattern.compile("(?i)(password\\s*=\\s*)[^&\\s,;}]*");
 
@@ -23,7 +26,7 @@ public final class Redaction {
     }
 
     /**
-     * Masks passwords in URL user-info and in {@code password=} parameters.
+     * Masks passwords in URL user-info (with or without a scheme) and in {@code password=} parameters.
      *
      * @param text any text, may be null
      * @return the text with each password replaced by {@value #MASK}; null for null
@@ -33,6 +36,7 @@ public final class Redaction {
             return null;
         }
         String masked = URL_PASSWORD.matcher(text).replaceAll("$1" + MASK + "@");
+        masked = BARE_USER_INFO.matcher(masked).replaceAll("$1$2" + MASK + "@");
         return PARAM_PASSWORD.matcher(masked).replaceAll("$1" + MASK);
     }
 

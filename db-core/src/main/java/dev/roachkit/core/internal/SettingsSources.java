@@ -32,7 +32,8 @@ public final class SettingsSources {
     /** Name of the settings file looked for in the working directory. */
     public static final String DEFAULT_FILE = "settings.conf";
 
-    private static final String DEFAULT_ORIGIN = "default";
+    /** What {@link #source(String)} says for a key that only the defaults set. */
+    public static final String DEFAULT_ORIGIN = "default";
 
     private final Config merged;
     private final List<String> warnings;

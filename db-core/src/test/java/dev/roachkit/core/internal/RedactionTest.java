@@ -14,6 +14,16 @@ class RedactionTest {
     }
 
     @Test
+    void masksUserInfoOfAUrlWithoutAScheme() {
+        assertThat(Redaction.maskUrls("'u:pw@127.0.0.1:5432/db' is not a PostgreSQL URL"))
+                .isEqualTo("'u:****@127.0.0.1:5432/db' is not a PostgreSQL URL");
+        assertThat(Redaction.maskUrls("u:p@w:d@h/db")).isEqualTo("u:****@h/db");
+        assertThat(Redaction.maskUrls("db_url=app:s3cret@h")).isEqualTo("db_url=app:****@h");
+        // no user-info: host:port and times stay as they are
+        assertThat(Redaction.maskUrls("h:26257/db at 12:00")).isEqualTo("h:26257/db at 12:00");
+    }
+
+    @Test
     void masksPasswordParameters() {
         assertThat(Redaction.maskUrls("jdbc:postgresql://h/db?user=u&password=secret&sslmode=require"))
                 .isEqualTo("jdbc:postgresql://h/db?user=u&password=****&sslmode=require");
