@@ -37,6 +37,22 @@ class StartupIT {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
+    /**
+     * A host with no address cannot come up by waiting: fail at once, naming it. The wait allowed is
+     * five minutes; the bound below (one minute) is generous for a loaded machine and still far
+     * below what waiting out the timeout would take.
+     */
+    @Test
+    void anUnresolvableHostFailsAtOnceNamingIt() {
+        Settings s = Settings.of(Map.of("db_url", "postgresql://app:Pa55word@no-such-host.invalid:26257/db",
+                "db_connection_timeout", "5m"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> Database.open(s)).isInstanceOf(DatabaseConnectionException.class)
+                .hasMessageContaining("no-such-host.invalid").hasMessageContaining("no address")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("Pa55word"));
+        assertThat(millisSince(start)).isLessThan(60_000);
+    }
+
     @Test
     void unreachableServerFailsAfterTheTimeoutNotBeforeAndNotMuchAfter() throws IOException {
         int port = closedPort();

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import javax.net.ssl.SSLException;
 import org.postgresql.Driver;
@@ -70,18 +71,53 @@ public final class StartupProbe {
                 if (!worthWaiting(e)) {
                     throw failure(settings, "Cannot connect to " + hosts(settings), e, attempts, start);
                 }
+                List<String> unknown = unresolvable(settings, e);
+                if (!unknown.isEmpty()) {
+                    throw new DatabaseConnectionException("Cannot connect to " + hosts(settings) + ": no address"
+                            + " is known for " + String.join(", ", unknown) + " (DNS has no such host). Check the"
+                            + " host name in db_url; waiting would not help", "08001", e);
+                }
             }
             long now = System.nanoTime();
             if (now >= deadline) {
                 break;
             }
-            LOG.debug("Database at {} not ready (attempt {}): {}", hosts(settings), attempts,
-                    Redaction.scrub(last.getMessage(), settings.url().password()));
+            if (Integer.bitCount(attempts) == 1) { // attempts 1, 2, 4, 8, ...: progress without a flood
+                LOG.info("Waiting for the database at {} (attempt {}, {} ms of {}): {}", hosts(settings), attempts,
+                        (now - start) / 1_000_000, Durations.human(timeout),
+                        Redaction.scrub(last.getMessage(), settings.url().password()));
+            }
             sleep(Math.min(backoff, Math.max(1, (deadline - now) / 1_000_000)));
             backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
         throw failure(settings, "Could not connect to " + hosts(settings) + " within "
                 + Durations.human(timeout) + " (" + Settings.CONNECTION_TIMEOUT + ")", last, attempts, start);
+    }
+
+    /**
+     * @return the hosts of db_url that have no address, when the failure was an unknown host and
+     *     none of the hosts resolves (then no attempt can succeed); empty otherwise
+     */
+    private static List<String> unresolvable(Settings settings, SQLException e) {
+        boolean unknownHost = false;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            unknownHost |= t instanceof java.net.UnknownHostException;
+        }
+        if (!unknownHost) {
+            return List.of();
+        }
+        List<String> unknown = new java.util.ArrayList<>();
+        for (String hostPort : settings.url().hosts()) {
+            String host = hostPort.startsWith("[") ? hostPort.substring(1, Math.max(1, hostPort.indexOf(']')))
+                    : hostPort.contains(":") ? hostPort.substring(0, hostPort.lastIndexOf(':')) : hostPort;
+            try {
+                java.net.InetAddress.getByName(host);
+                return List.of(); // one host resolves: it may come up, so keep waiting
+            } catch (java.net.UnknownHostException x) {
+                unknown.add(host);
+            }
+        }
+        return unknown;
     }
 
     /** Unreachable, refused, reset, starting up, too many connections: the kind of thing that passes. */
