@@ -102,7 +102,7 @@ public final class RetryingConnection implements Connection {
     private boolean managed;
     private boolean recovering;
     /** Set when the work so far was committed by the application: re-running it from the start could apply it twice. */
-    private String sqlTextControl;
+    private String committedInside;
     /** ACTIVE: the application saw an error in this transaction, so the server may have aborted it. */
     private boolean sawError;
     /** Created on the first recorded transaction: most borrowed connections never record one. */
@@ -148,7 +148,7 @@ public final class RetryingConnection implements Connection {
      *     this before running again
      */
     public String unrepeatable() {
-        return sqlTextControl;
+        return committedInside;
     }
 
     /** @return whether the physical connection carries session state that must not go back to a pool */
@@ -301,7 +301,7 @@ public final class RetryingConnection implements Connection {
                 session.pin("a savepoint may undo session changes made in the transaction, which roachkit cannot follow");
             }
             if (text.has(SqlText.TX_CONTROL)) {
-                sqlTextControl = "it ran transaction control (BEGIN, COMMIT, ROLLBACK, ...) as SQL text";
+                committedInside = "it ran transaction control (BEGIN, COMMIT, ROLLBACK, ...) as SQL text";
             }
             if (text.has(SqlText.PINS_SESSION)) {
                 session.pin(text.pinReason());
@@ -426,7 +426,7 @@ public final class RetryingConnection implements Connection {
         if (!restart && !lost) {
             // The application sees this error: a replay could not show it the same again.
             sawError(e);
-            return rethrow(e);
+            throw e;
         }
         ctx.counters.restart(SqlStates.first(e).orElse(null));
         if (lost && session.pinned() != null) {
@@ -441,10 +441,6 @@ public final class RetryingConnection implements Connection {
             throw new TransactionRetrySQLException(why, 1, Duration.ZERO, e);
         }
         return withRetries(e, retry, true);
-    }
-
-    private static <T> T rethrow(SQLException e) throws SQLException {
-        throw e;
     }
 
     /** The link is gone and the session cannot be rebuilt: the logical connection dies, as pgjdbc's would. */
@@ -722,7 +718,7 @@ public final class RetryingConnection implements Connection {
     public void commit() throws SQLException {
         checkOpen();
         if (managed) {
-            sqlTextControl = "it called commit() inside the block";
+            committedInside = "it called commit() inside the block";
         }
         switch (tx) {
             case FAILED -> throw failed();
@@ -875,7 +871,7 @@ public final class RetryingConnection implements Connection {
             throw failed();
         }
         if (autoCommit && managed) {
-            sqlTextControl = "it switched to auto-commit inside the block";
+            committedInside = "it switched to auto-commit inside the block";
         }
         if (autoCommit && tx == Tx.ACTIVE) {
             finishTransaction(false);

@@ -34,8 +34,6 @@ final class SqlText {
     static final int LARGE_OBJECT = 1 << 5;
     /** More than one statement. */
     static final int MULTI = 1 << 6;
-    /** {@code SET LOCAL}, {@code SET TRANSACTION}: transaction-scoped, replayed with the journal. */
-    static final int LOCAL_SET = 1 << 7;
 
     /** Text that needs none of the above. */
     static final SqlText PLAIN = new SqlText(0, null);
@@ -397,7 +395,7 @@ final class SqlText {
                 }
                 case "SET" -> {
                     if (w2.equals("LOCAL") || w2.equals("TRANSACTION") || w2.equals("CONSTRAINTS")) {
-                        flags |= LOCAL_SET;
+                        // transaction-scoped: nothing to restore, the journal replays it
                     } else if (w2.equals("SESSION") && (w3.equals("CHARACTERISTICS") || w3.equals("AUTHORIZATION"))) {
                         pin("it changed " + (w3.equals("AUTHORIZATION") ? "the session user" : "the session's "
                                 + "transaction characteristics"));
