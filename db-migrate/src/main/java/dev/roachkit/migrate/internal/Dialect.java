@@ -38,6 +38,12 @@ public abstract class Dialect {
      */
     abstract String dropIndex(String table, String name, boolean constraint);
 
+    /**
+     * @return whether a type change other than a metadata-only widening can be written as
+     *     {@code ALTER COLUMN ... TYPE ... USING} (PostgreSQL: yes; CockroachDB: no, see {@link Cockroach})
+     */
+    abstract boolean convertsTypesInPlace();
+
     /** @return the extra select-list expression giving the canonical type, or null to derive it from udt_name */
     abstract String typeColumn();
 
@@ -76,6 +82,11 @@ public abstract class Dialect {
         String dropIndex(String table, String name, boolean constraint) {
             return constraint ? "ALTER TABLE " + Identifiers.quote(table) + " DROP CONSTRAINT " + Identifiers.quote(name)
                     : "DROP INDEX " + Identifiers.quote(name);
+        }
+
+        @Override
+        boolean convertsTypesInPlace() {
+            return true;
         }
 
         @Override
@@ -162,6 +173,16 @@ public abstract class Dialect {
         @Override
         String dropIndex(String table, String name, boolean constraint) {
             return "DROP INDEX " + Identifiers.quote(table) + "@" + Identifiers.quote(name) + (constraint ? " CASCADE" : "");
+        }
+
+        /**
+         * docs "ALTER COLUMN" (v24.x, "Alter column data types"): a change that is not a metadata-only
+         * widening needs {@code enable_experimental_alter_column_type_general}, is not supported inside
+         * an explicit transaction, nor on a column with a DEFAULT (until v25.1) or one that is indexed.
+         */
+        @Override
+        boolean convertsTypesInPlace() {
+            return false;
         }
 
         @Override

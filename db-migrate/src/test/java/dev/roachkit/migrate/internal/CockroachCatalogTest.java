@@ -221,4 +221,60 @@ class CockroachCatalogTest {
                 + " { name = email, type = STRING } ] } ]"))).extracting(Step::sql)
                 .containsExactly("DROP INDEX \"users\"@\"users_email_idx\"");
     }
+
+    private static CockroachCatalog typed(String crdbType, String def) {
+        return new CockroachCatalog()
+                .column("items", "id", "INT8", false, null)
+                .column("items", "code", crdbType, true, def)
+                .constraint("items", "items_pkey", "p", List.of("id"));
+    }
+
+    private static String items(String codeType) {
+        return "tables = [ { name = items, columns = [ { name = id, type = INT8, primary_key = true },"
+                + " { name = code, type = \"" + codeType + "\" } ] } ]";
+    }
+
+    /**
+     * Golden DDL. docs "ALTER COLUMN", "Alter column data types": a metadata-only widening (a
+     * longer STRING, a DECIMAL with more precision, a wider INT) runs as written, without the
+     * experimental setting and without a rewrite.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "STRING(10)|STRING(20)|ALTER TABLE \"items\" ALTER COLUMN \"code\" TYPE STRING(20)",
+        "STRING(10)|STRING|ALTER TABLE \"items\" ALTER COLUMN \"code\" TYPE STRING",
+        "DECIMAL(10,2)|DECIMAL(12,2)|ALTER TABLE \"items\" ALTER COLUMN \"code\" TYPE DECIMAL(12,2)",
+        "INT4|INT8|ALTER TABLE \"items\" ALTER COLUMN \"code\" TYPE INT8"})
+    void metadataOnlyWideningsRunAsWritten(String from, String to, String golden) throws Exception {
+        assertThat(work(typed(from, null).plan(items(to)))).extracting(Step::sql).containsExactly(golden);
+    }
+
+    /**
+     * docs "ALTER COLUMN" (v24.x): any other change needs enable_experimental_alter_column_type_general,
+     * is refused inside an explicit transaction, on a column with a DEFAULT, or on an indexed column:
+     * refused at plan time, before anything runs, with what to do instead.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "STRING|INT8", "STRING(20)|STRING(10)", "DECIMAL(12,2)|DECIMAL(10,2)", "INT8|INT4", "FLOAT4|FLOAT8",
+        "TIMESTAMP|TIMESTAMPTZ"})
+    void otherTypeChangesAreRefusedBeforeAnythingRuns(String from, String to) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> typed(from, null).plan(items(to)))
+                .isInstanceOf(dev.roachkit.core.DatabaseSchemaException.class)
+                .hasMessageContaining("v2.conf:").hasMessageContaining("items.code changes from " + from + " to " + to)
+                .hasMessageContaining("enable_experimental_alter_column_type_general")
+                .hasMessageContaining("Nothing was applied");
+    }
+
+    /** The same changes on PostgreSQL still convert in place (ALTER ... TYPE ... USING, checked). */
+    @Test
+    void postgresStillConvertsInPlace() throws Exception {
+        Live live = CatalogModel.build(new Dialect.Postgres(), new CatalogRows(List.of(
+                new CatalogRows.ColumnRow("items", "id", false, null, "bigint", null, null, false, false),
+                new CatalogRows.ColumnRow("items", "code", true, null, "text", null, null, false, false)),
+                List.of(new CatalogRows.ConstraintRow("items", "items_pkey", "p", List.of("id"), null, List.of(), "a",
+                        "", "a", false)), List.of(), List.of()));
+        assertThat(work(CockroachCatalog.plan(new Dialect.Postgres(), items("INT8"), live))).singleElement()
+                .extracting(Step::sql).asString().startsWith("ALTER TABLE \"items\" ALTER COLUMN \"code\" TYPE INT8 USING");
+    }
 }
