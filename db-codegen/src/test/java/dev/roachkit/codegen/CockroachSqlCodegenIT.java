@@ -21,6 +21,7 @@ class CockroachSqlCodegenIT {
               { name = events, columns = [
                   { name = id, type = INT8, primary_key = true, default = "unique_rowid()" }
                   { name = kind, type = STRING }
+                  { name = at, type = TIMESTAMPTZ, default = { cockroach = "now():::TIMESTAMPTZ", postgres = "now()" } }
               ] }
             ]
             migrations = [
@@ -45,10 +46,11 @@ class CockroachSqlCodegenIT {
     }
 
     @Test
-    void uniqueRowidAndStringWorkThroughTheShim() throws IOException {
+    void uniqueRowidStringAndPerEngineDefaultsWork() throws IOException {
         CodeGenerator.Result r = generator().generate();
         assertThat(r.version()).isEqualTo(1);
-        assertThat(Files.readString(target.resolve("com/acme/db/tables/Events.java"))).contains("KIND");
+        assertThat(Files.readString(target.resolve("com/acme/db/tables/Events.java"))).contains("KIND").contains("DSL.raw(\"unique_rowid()\")")
+                .contains("TableField<EventsRecord, OffsetDateTime> AT").contains("DSL.raw(\"now()\")");
     }
 
     @Test
@@ -57,7 +59,7 @@ class CockroachSqlCodegenIT {
                 "\"INSERT INTO events (kind) VALUES (CAST('boot' AS STRING))\"",
                 "\"INSERT INTO events (kind) VALUES (CAST('boot' AS STRING))\"\n  \"UPSERT INTO events (id, kind) VALUES (1, 'x')\""));
         assertThatThrownBy(() -> generator().generate()).isInstanceOf(DatabaseSchemaException.class)
-                .hasMessageContaining("v2.conf:10: custom migration 2 is CockroachDB-only: UPSERT")
+                .hasMessageContaining("v2.conf:11: custom migration 2 is CockroachDB-only: UPSERT")
                 .hasMessageContaining("INSERT ... ON CONFLICT")
                 .hasMessageContaining("UPSERT INTO events (id, kind) VALUES (1, 'x')");
     }

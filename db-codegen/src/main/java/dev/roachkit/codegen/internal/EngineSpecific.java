@@ -1,5 +1,6 @@
 package dev.roachkit.codegen.internal;
 
+import dev.roachkit.migrate.internal.EngineDefaults;
 import dev.roachkit.migrate.internal.Model.Column;
 import dev.roachkit.migrate.internal.Model.Table;
 import dev.roachkit.migrate.internal.Model.Version;
@@ -76,11 +77,13 @@ public final class EngineSpecific {
         for (Table t : v.tables()) {
             for (Column c : t.columns()) {
                 if (c.defaultExpr().isPresent()) {
-                    List<String> found = constructs(c.defaultExpr().get());
+                    // A per-engine default runs its postgres variant here: only that one matters.
+                    String def = EngineDefaults.pick(c.defaultExpr().get(), false);
+                    List<String> found = constructs(def);
                     if (!found.isEmpty()) {
                         out.add(v.file() + ":" + c.line() + ": default of " + t.name() + "." + c.name()
-                                + " is CockroachDB-only: " + String.join(", ", found) + "\n      "
-                                + c.defaultExpr().get());
+                                + " is CockroachDB-only: " + String.join(", ", found) + "\n      " + def
+                                + "\n      (or write default = { cockroach = \"...\", postgres = \"...\" })");
                     }
                 }
             }
