@@ -34,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * the transaction block ({@code AmbiguousCommitException}): the run stops, and the next run
  * skips a custom migration exactly when its commit (which records it) happened.
  *
+ * <p>Where DDL commits the open transaction ({@code db_migration_ddl_commits}: CockroachDB's
+ * {@code autocommit_before_ddl}, or its emulation on PostgreSQL) DDL steps run on their own, a
+ * custom migration holding DDL is recorded as begun before it runs ({@link #PENDING}), and
+ * schema-change jobs ({@code db_migration_schema_jobs}) are awaited before planning and after a
+ * step whose statement timed out while its job runs on.
+ *
  * <p>Thread-safe (stateless apart from the database).
  */
 public final class VersionExecutor {

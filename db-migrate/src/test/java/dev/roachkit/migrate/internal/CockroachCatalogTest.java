@@ -111,6 +111,18 @@ class CockroachCatalogTest {
                 + " { name = secret, type = STRING } ] } ]"))).isEmpty();
     }
 
+    /** A NOT VISIBLE column shaped like rowid (INT8 DEFAULT unique_rowid()) that is not the key is the user's. */
+    @Test
+    void aNotVisibleRowidLookalikeThatIsNotTheKeyIsKept() throws Exception {
+        CockroachCatalog c = new CockroachCatalog()
+                .column("users", "id", "INT8", false, null)
+                .hidden("users", "rowid", "INT8", false, ROWID_DEFAULT)
+                .constraint("users", "users_pkey", "p", List.of("id"));
+        assertThat(table(c.live(), "users").columns()).extracting(Model.Column::name).containsExactly("id", "rowid");
+        assertThat(work(c.plan("tables = [ { name = users, columns = [ { name = id, type = INT8, primary_key = true },"
+                + " { name = rowid, type = INT8, nullable = false, default = \"unique_rowid()\" } ] } ]"))).isEmpty();
+    }
+
     @Test
     void renamingANotVisibleColumnRenamesIt() throws Exception {
         List<Step> steps = work(notVisible().plan("tables = [ { name = users, columns = [ { name = id, type = INT8,"
