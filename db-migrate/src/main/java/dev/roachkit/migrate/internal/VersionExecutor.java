@@ -50,6 +50,7 @@ public final class VersionExecutor {
 
     private final Database db;
     private final MigrateSettings settings;
+    private final AloneSteps alone;
 
     /**
      * @param db the database
@@ -58,6 +59,7 @@ public final class VersionExecutor {
     public VersionExecutor(Database db, MigrateSettings settings) {
         this.db = db;
         this.settings = settings;
+        this.alone = new AloneSteps(db, settings, this);
     }
 
     /**
@@ -160,13 +162,13 @@ public final class VersionExecutor {
             String how = "";
             try {
                 if (s.kind() == Step.Kind.MIGRATION && settings.ddlCommits() && DdlStatements.hasDdl(s.sql())) {
-                    runMigrationAlone(v, s, index, plan.steps().size(), lock, keys.get(s.migration()), done);
+                    alone.runMigration(v, s, index, plan.steps().size(), lock, keys.get(s.migration()), done);
                 } else if (s.kind() == Step.Kind.CREATE_INDEX && concurrentIndexes()) {
                     createIndexConcurrently(v, s, index, plan.steps().size());
                     how = " (concurrently)";
                 } else if (settings.ddlCommits() && s.kind() != Step.Kind.MIGRATION
                         && s.kind() != Step.Kind.RECORD_VERSION) {
-                    how = runDdlAlone(v, s, index, plan.steps().size());
+                    how = alone.runStep(v, s, index, plan.steps().size());
                 } else {
                     db.transaction(c -> {
                         timeouts(c, true);
@@ -208,122 +210,6 @@ public final class VersionExecutor {
         return !db.engine().isCockroachDb();
     }
 
-    /**
-     * Where DDL commits the open transaction, a planner step runs on its own (autocommit), with
-     * the migration timeouts set for the session and reset after. When its statement times out
-     * while CockroachDB goes on running it as a job, roachkit waits for the job instead of
-     * reporting a failure the database does not share; the step counts as applied when every
-     * job it waited for succeeded.
-     *
-     * @return what the progress line adds
-     */
-    private String runDdlAlone(Version v, Step s, int n, int total) {
-        try (Connection c = db.pool().getConnection()) {
-            c.setAutoCommit(true);
-            timeouts(c, false);
-            try {
-                exec(c, s.sql());
-                return "";
-            } catch (SQLException e) {
-                if (!settings.schemaJobs() || !SqlStates.QUERY_CANCELED.equals(e.getSQLState())) {
-                    throw failed(v, s, n, total, e);
-                }
-                return awaitJobOf(c, v, s, n, total, e);
-            } finally {
-                exec(c, "RESET statement_timeout");
-                exec(c, "RESET lock_timeout");
-            }
-        } catch (SQLException e) {
-            throw failed(v, s, n, total, e);
-        }
-    }
-
-    private String awaitJobOf(Connection c, Version v, Step s, int n, int total, SQLException timeout)
-            throws SQLException {
-        exec(c, "RESET statement_timeout"); // the polls must not time out like the step did
-        Map<Long, String> running = SchemaJobs.inFlight(c);
-        if (running.isEmpty()) {
-            throw failed(v, s, n, total, timeout);
-        }
-        LOG.warn("{}: step {} of {} ({}) reached db_migration_statement_timeout while CockroachDB runs it as a"
-                + " schema-change job, which goes on: waiting up to {} for {}", v.file(), n, total, s.description(),
-                settings.jobWait(), SchemaJobs.describe(running));
-        Map<Long, String> left;
-        try {
-            left = SchemaJobs.await(c, settings.jobWait());
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new DatabaseSchemaException("Interrupted while waiting for " + SchemaJobs.describe(running));
-        }
-        if (!left.isEmpty()) {
-            throw new DatabaseSchemaException(v.file() + ": step " + n + " of " + total + " (" + s.description()
-                    + ") timed out and its schema change still runs after " + MigrateSettings.JOB_WAIT + " ("
-                    + settings.jobWait() + "): " + SchemaJobs.describe(left) + ". Steps before it are applied; the"
-                    + " next run waits for these jobs before planning, so the step is not issued again while they run.",
-                    timeout.getSQLState(), timeout);
-        }
-        Map<Long, String> outcome = SchemaJobs.outcome(c, running.keySet());
-        boolean succeeded = outcome.values().stream().allMatch(o -> o.equals("succeeded"));
-        if (!succeeded) {
-            throw new DatabaseSchemaException(v.file() + ": step " + n + " of " + total + " (" + s.description()
-                    + ") timed out and the schema-change jobs it waited for ended: " + outcome + ". Steps before it"
-                    + " are applied; fix the problem and start again to resume.", timeout.getSQLState(), timeout);
-        }
-        return " (statement timed out; waited for its schema-change job: " + outcome.keySet() + " succeeded)";
-    }
-
-    /**
-     * Where DDL commits the open transaction, a custom migration holding DDL cannot commit with
-     * its progress row. It is recorded as begun first ({@code pending:<key>}, committed), then run
-     * statement by statement, then recorded as done. A run that finds it begun but not done
-     * cannot tell whether it ran: it runs it again only when that is harmless (every statement
-     * guarded DDL, {@code IF [NOT] EXISTS}), and otherwise stops, saying how to settle it.
-     */
-    private void runMigrationAlone(Version v, Step s, int n, int total, MigrationLock lock, String key,
-                                   Set<String> done) {
-        String pending = PENDING + key;
-        if (done.contains(pending) && !DdlStatements.rerunnable(s.sql())) {
-            throw new DatabaseSchemaException(v.file() + ": step " + n + " of " + total + " (" + s.description()
-                    + ") began in an earlier run that stopped before recording it as done. Its DDL commits on its own"
-                    + " (" + MigrateSettings.DDL_COMMITS + "), so roachkit cannot tell whether it ran, and it is not"
-                    + " safe to run twice. Check the database, then either record it as done:\n  INSERT INTO"
-                    + " roachkit_migration_done (version, migration) VALUES (" + v.version() + ", '" + key + "');\nor"
-                    + " let it run again:\n  DELETE FROM roachkit_migration_done WHERE version = " + v.version()
-                    + " AND migration = '" + pending + "';\nor write it so it can run twice (IF NOT EXISTS / IF"
-                    + " EXISTS on every statement).");
-        }
-        db.transaction(c -> {
-            lock.verify(c);
-            Bookkeeping.markDone(c, v.version(), pending);
-        });
-        try (Connection c = db.pool().getConnection()) {
-            c.setAutoCommit(true);
-            timeouts(c, false);
-            try {
-                for (String statement : DdlStatements.split(s.sql())) {
-                    exec(c, statement);
-                }
-            } catch (SQLException e) {
-                throw failed(v, s, n, total, e);
-            } finally {
-                exec(c, "RESET statement_timeout");
-                exec(c, "RESET lock_timeout");
-            }
-        } catch (SQLException e) {
-            throw failed(v, s, n, total, e);
-        }
-        db.transaction(c -> {
-            lock.verify(c);
-            Bookkeeping.markDone(c, v.version(), key);
-        });
-    }
-
-    private static DatabaseSchemaException failed(Version v, Step s, int n, int total, SQLException e) {
-        return new DatabaseSchemaException(v.file() + ": step " + n + " of " + total + " (" + s.description()
-                + ") failed: " + e.getMessage() + "\n  SQL: " + s.sql() + "\nSteps before it are applied; fix the"
-                + " problem and start again to resume.", e.getSQLState(), e);
-    }
-
     private void createIndexConcurrently(Version v, Step s, int n, int total) {
         Matcher m = INDEX_NAME.matcher(s.sql());
         String sql = m.find() ? m.replaceFirst("CREATE $1INDEX CONCURRENTLY $2 ON ") : s.sql();
@@ -361,38 +247,7 @@ public final class VersionExecutor {
             dropInvalidIndexes(v);
         }
         if (settings.schemaJobs()) {
-            awaitSchemaJobs(v);
-        }
-    }
-
-    /**
-     * A schema change left running by an earlier run (its statement timed out, or the run was
-     * killed) is not visible in the catalog until it is public: planning now would issue it again.
-     * Waits for in-flight schema-change jobs first, and refuses to plan while any still runs.
-     */
-    private void awaitSchemaJobs(Version v) {
-        try (Connection c = db.pool().getConnection()) {
-            c.setAutoCommit(true);
-            Map<Long, String> running = SchemaJobs.inFlight(c);
-            if (running.isEmpty()) {
-                return;
-            }
-            LOG.warn("Schema-change jobs in flight before planning version {}: waiting up to {} for {}", v.version(),
-                    settings.jobWait(), SchemaJobs.describe(running));
-            Map<Long, String> left = SchemaJobs.await(c, settings.jobWait());
-            if (!left.isEmpty()) {
-                throw new DatabaseSchemaException("Version " + v.version() + " (" + v.file() + ") was not planned:"
-                        + " schema changes are still running after " + MigrateSettings.JOB_WAIT + " ("
-                        + settings.jobWait() + "): " + SchemaJobs.describe(left) + ". Planning now would issue them"
-                        + " again against columns or indexes that are not public yet; start again once they finish"
-                        + " (SHOW JOBS), or raise " + MigrateSettings.JOB_WAIT + ".");
-            }
-        } catch (SQLException e) {
-            throw new DatabaseSchemaException("Could not read the schema-change jobs (" + MigrateSettings.SCHEMA_JOBS
-                    + "): " + e.getMessage(), e.getSQLState(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DatabaseSchemaException("Interrupted while waiting for schema-change jobs");
+            alone.awaitSchemaJobs(v);
         }
     }
 
