@@ -37,6 +37,12 @@ final class CockroachCatalog {
         return this;
     }
 
+    /** A foreign key (ON DELETE and ON UPDATE NO ACTION, not deferrable). */
+    CockroachCatalog foreignKey(String table, String name, List<String> cols, String refTable, List<String> refCols) {
+        constraints.add(new ConstraintRow(table, name, "f", cols, refTable, refCols, "a", "FOREIGN KEY", "a", false));
+        return this;
+    }
+
     CockroachCatalog index(String table, String name, String def, boolean primary, boolean unique) {
         indexes.add(new IndexRow(table, name, def, primary, unique, false, false, "prefix"));
         return this;
