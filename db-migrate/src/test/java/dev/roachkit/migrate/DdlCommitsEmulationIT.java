@@ -93,6 +93,21 @@ class DdlCommitsEmulationIT {
         assertThat(f.rows("SELECT id FROM things")).as("applied exactly once").containsExactly("1");
     }
 
+    /** A rebuild's drops and creates commit one by one there; its data migration still runs once. */
+    @Test
+    void aRebuildAppliesWhereDdlCommits() throws Exception {
+        f.version(1, "version = 1\ntables = [ { name = things, columns = [ { name = id, type = INT8, primary_key = true"
+                + " } ] } ]\n");
+        f.migrate(CRDB_LIKE);
+        f.version(2, "version = 2\nstrategy = rebuild\ntables = [ { name = items, columns = [ { name = id, type = INT8,"
+                + " primary_key = true } ] } ]\nmigrations = [ \"INSERT INTO items (id) VALUES (7)\" ]\n");
+        assertThatThrownBy(() -> f.migrate(CRDB_LIKE)).hasMessageContaining("injected crash");
+        f.migrate(CRDB_LIKE);
+        assertThat(f.rows("SELECT max(version) FROM schema_version")).containsExactly("2");
+        assertThat(f.tables()).contains("items").doesNotContain("things");
+        assertThat(f.rows("SELECT id FROM items")).containsExactly("7");
+    }
+
     @Test
     void transactionalModeIsRefusedWhereDdlCommits() {
         assertThatThrownBy(() -> f.migrate(Map.of("db_migration_ddl_commits", "true", "db_migration_mode",
