@@ -195,7 +195,10 @@ public final class CatalogModel {
             if (!c.hidden()) {
                 continue;
             }
-            boolean rowid = pk.getOrDefault(c.table(), List.of()).equals(List.of(c.name()))
+            // The key may be missing from pg_constraint: show_primary_key_constraint_on_not_visible_columns = off
+            // hides a key on NOT VISIBLE columns (docs, "Session variables"). Any other key makes it a user column.
+            List<String> key = pk.get(c.table());
+            boolean rowid = (key == null || key.equals(List.of(c.name())))
                     && Ddl.normalizeDefault(c.defaultExpr()).equals("unique_rowid()");
             String type = (c.crdbSqlType() != null ? c.crdbSqlType() : c.fullType() == null ? "" : c.fullType())
                     .toLowerCase(Locale.ROOT).replace("\"", "");

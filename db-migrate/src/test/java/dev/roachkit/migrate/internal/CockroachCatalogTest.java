@@ -54,6 +54,21 @@ class CockroachCatalogTest {
                 .isEmpty();
     }
 
+    /**
+     * With show_primary_key_constraint_on_not_visible_columns = off (docs, "Session variables"),
+     * pg_constraint leaves out the key on rowid: the hidden column is still the implicit key.
+     */
+    @Test
+    void theImplicitKeyIsRecognisedWhenPgConstraintHidesIt() throws Exception {
+        CockroachCatalog c = new CockroachCatalog()
+                .column("events", "kind", "STRING", true, null)
+                .hidden("events", "rowid", "INT8", false, ROWID_DEFAULT);
+        assertThat(table(c.live(), "events").columns()).extracting(Model.Column::name).containsExactly("kind");
+        assertThat(c.live().unsupported()).isEmpty();
+        assertThat(work(c.plan("tables = [ { name = events, columns = [ { name = kind, type = STRING } ] } ]")))
+                .isEmpty();
+    }
+
     @Test
     void addingAColumnToARowidTableAddsJustThatColumn() throws Exception {
         List<Step> steps = work(rowidTable().plan("tables = [ { name = events, columns = [ { name = kind, type = STRING },"
