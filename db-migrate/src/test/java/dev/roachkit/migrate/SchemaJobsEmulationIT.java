@@ -59,6 +59,15 @@ class SchemaJobsEmulationIT {
                 .isGreaterThanOrEqualTo(4);
     }
 
+    /** A paused job finishes only when resumed (and may be another database's): it does not hold planning. */
+    @Test
+    void aPausedJobDoesNotHoldPlanning() throws Exception {
+        script(0, 0, "paused");
+        f.version(1, V1);
+        f.migrate(Map.of("db_migration_schema_jobs", "crdb_internal", "db_migration_schema_job_wait", "5m"));
+        assertThat(f.rows("SELECT version FROM schema_version")).containsExactly("1");
+    }
+
     @Test
     void planningIsRefusedWhileASchemaChangeStillRuns() throws Exception {
         script(1, 1_000_000, "succeeded");

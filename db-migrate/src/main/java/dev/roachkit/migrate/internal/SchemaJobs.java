@@ -25,10 +25,15 @@ import java.util.TreeMap;
  * Stateless; thread-safe.
  */
 final class SchemaJobs {
-    /** The query listing schema-change jobs that have not reached a terminal state. */
+    /**
+     * The query listing schema-change jobs that are moving towards a terminal state. Paused jobs
+     * are left out: they finish only when someone resumes them, and waiting would hold every
+     * migration for {@code db_migration_schema_job_wait} because of a job that may not even touch
+     * this database. A non-admin user sees its own jobs only, which are the ones that matter.
+     */
     static final String IN_FLIGHT = "SELECT job_id, description, status FROM crdb_internal.jobs"
             + " WHERE job_type IN ('SCHEMA CHANGE', 'NEW SCHEMA CHANGE')"
-            + " AND status IN ('pending', 'running', 'reverting', 'pause-requested', 'cancel-requested', 'paused')"
+            + " AND status IN ('pending', 'running', 'reverting', 'cancel-requested')"
             + " ORDER BY job_id";
     private static final long POLL_MS = 200;
 
