@@ -121,8 +121,7 @@ final class AloneSteps {
      * cannot tell whether it ran: it runs it again only when that is harmless (every statement
      * guarded DDL, {@code IF [NOT] EXISTS}), and otherwise stops, saying how to settle it.
      */
-    void runMigration(Version v, Step s, int n, int total, MigrationLock lock, String key,
-                                   Set<String> done) {
+    void runMigration(Version v, Step s, int n, int total, MigrationLock lock, String key, Set<String> done) {
         String pending = VersionExecutor.PENDING + key;
         if (done.contains(pending) && !DdlStatements.rerunnable(s.sql())) {
             throw new DatabaseSchemaException(v.file() + ": step " + n + " of " + total + " (" + s.description()
@@ -148,8 +147,7 @@ final class AloneSteps {
             } catch (SQLException e) {
                 throw failed(v, s, n, total, e);
             } finally {
-                exec(c, "RESET statement_timeout");
-                exec(c, "RESET lock_timeout");
+                resetQuietly(c);
             }
         } catch (SQLException e) {
             throw failed(v, s, n, total, e);
