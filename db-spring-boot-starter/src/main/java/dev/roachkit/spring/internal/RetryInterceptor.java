@@ -112,13 +112,10 @@ public final class RetryInterceptor implements MethodInterceptor {
             } catch (SQLException e) {
                 throw new IllegalStateException("roachkit's DataSource does not unwrap to its pool", e);
             }
+            // Restarts are not counted here: every one of them surfaced through roachkit's
+            // connections, which counted it (by SQLSTATE and reason) as it happened.
             RetryPolicy<Object> retry = RetryContext.policy(db.settings())
                     .handleIf(RetryInterceptor::retryable)
-                    .onFailedAttempt(e -> {
-                        if (retryable(e.getLastException())) {
-                            counters.restart(SqlStates.first(e.getLastException()).orElse(null), e.getLastException());
-                        }
-                    })
                     .onRetry(e -> counters.blockRetries.increment())
                     .build();
             p = new Policy(db, counters, retry);

@@ -29,6 +29,12 @@ public class Audit {
         jdbc.update("INSERT INTO audit (id, note) VALUES (?, ?)", IDS.incrementAndGet(), note);
     }
 
+    /** @param note the row's text; retried whole when outermost, joining the caller's retry otherwise */
+    @dev.roachkit.spring.RetryableTransaction
+    public void recordRetryable(String note) {
+        jdbc.update("INSERT INTO audit (id, note) VALUES (?, ?)", IDS.incrementAndGet(), note);
+    }
+
     /**
      * @param note a note
      * @return how many audit rows have it
