@@ -56,7 +56,7 @@ public final class BootSettings {
         for (String key : Settings.knownKeys()) {
             String property = propertyOf(key);
             binder.bind(property, String.class).ifBound(value -> {
-                values.put(key, value);
+                values.put(key, isoDuration(key, value));
                 origins.put(key, originOf(env, property));
                 properties.put(key, property);
             });
@@ -67,6 +67,24 @@ public final class BootSettings {
         } catch (DatabaseConfigException e) {
             throw rename(e, properties, origins);
         }
+    }
+
+    /**
+     * Spring Boot users write durations in ISO-8601 too ({@code PT30S}); roachkit's own form is
+     * {@code 30s}. An ISO value of a duration key is turned into milliseconds; anything else is
+     * left for roachkit to validate (and to name in its message when bad).
+     */
+    static String isoDuration(String key, String value) {
+        String v = value.strip();
+        boolean durationKey = key.matches(".*_(timeout|lifetime|interval|threshold|backoff|duration|lease|wait)");
+        if (durationKey && (v.startsWith("P") || v.startsWith("p") || v.startsWith("-P"))) {
+            try {
+                return java.time.Duration.parse(v).toMillis() + "ms";
+            } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+                return value;
+            }
+        }
+        return value;
     }
 
     /**

@@ -1,0 +1,152 @@
+package dev.roachkit.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.roachkit.core.Database;
+import dev.roachkit.core.DatabaseConfigException;
+import dev.roachkit.migrate.Migrator;
+import dev.roachkit.testkit.TestDatabase;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Real Spring Boot start-ups: back-off when the application defines its own beans, and start-up
+ * failures on bad {@code roachkit.*} properties with roachkit's message.
+ */
+class BootStartupIT {
+    static final TestDatabase DB = BootDatabase.of(BootStartupIT.class);
+
+    @AfterAll
+    static void drop() {
+        DB.server().dropDatabase(DB.name());
+    }
+
+    /** An application with auto-configuration and nothing of its own. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class Plain {
+    }
+
+    /** An application with a DataSource of its own. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class OwnDataSource {
+        @Bean
+        DataSource myDataSource() {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setUrl("jdbc:postgresql://" + DB.server().host() + ":" + DB.server().port() + "/" + DB.name());
+            ds.setUser("postgres");
+            return ds;
+        }
+    }
+
+    /** An application with a Database of its own, built from the roachkit.* properties. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class OwnDatabase {
+        @Bean(destroyMethod = "close")
+        Database myDatabase(Environment env) {
+            return Database.open(RoachkitSettings.load(env));
+        }
+    }
+
+    private static ConfigurableApplicationContext start(Class<?> app, String... args) {
+        List<String> all = new ArrayList<>(List.of("--roachkit.url=" + DB.url(), "--roachkit.connection-timeout=5s",
+                "--roachkit.min-connections=1", "--roachkit.schema-location=classpath:bank/schema"));
+        all.addAll(List.of(args));
+        return new SpringApplicationBuilder(app).web(WebApplicationType.NONE).run(all.toArray(String[]::new));
+    }
+
+    @Test
+    void aDataSourceOfTheApplicationsOwnMakesTheAutoConfigurationBackOff() {
+        try (ConfigurableApplicationContext ctx = start(OwnDataSource.class)) {
+            assertThat(ctx.getBeansOfType(Database.class)).isEmpty();
+            assertThat(ctx.getBeansOfType(Migrator.class)).isEmpty();
+            assertThat(ctx.getBean(DataSource.class)).isInstanceOf(PGSimpleDataSource.class);
+            assertThat(ctx.getBean(JdbcTemplate.class).getDataSource()).isSameAs(ctx.getBean("myDataSource"));
+        }
+    }
+
+    @Test
+    void aDatabaseOfTheApplicationsOwnIsTheOneBehindTheDataSource() {
+        try (ConfigurableApplicationContext ctx = start(OwnDatabase.class, "--roachkit.max-connections=3")) {
+            Database db = ctx.getBean(Database.class);
+            assertThat(ctx.getBeansOfType(Database.class)).containsOnlyKeys("myDatabase");
+            assertThat(ctx.getBean(DataSource.class)).isSameAs(db.pool());
+            assertThat(db.settings().maxConnections()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void roachkitEnabledFalseTurnsTheStarterOff() {
+        try (ConfigurableApplicationContext ctx = start(OwnDataSource.class, "--roachkit.enabled=false")) {
+            assertThat(ctx.getBeansOfType(Database.class)).isEmpty();
+        }
+    }
+
+    @Test
+    void isoDurationsAndCamelCaseNamesAreAccepted() {
+        try (ConfigurableApplicationContext ctx = start(Plain.class, "--roachkit.statementTimeout=PT12S",
+                "--roachkit.max-connections= 4 ")) {
+            Database db = ctx.getBean(Database.class);
+            assertThat(db.settings().statementTimeout()).hasSeconds(12);
+            assertThat(db.settings().maxConnections()).isEqualTo(4);
+            assertThat(db.settings().source("db_statement_timeout")).contains("roachkit.statement-timeout");
+        }
+    }
+
+    @Test
+    void badPropertiesFailStartUpNamingPropertyOriginValueAndForm() {
+        assertThatThrownBy(() -> start(Plain.class, "--spring.config.location=classpath:bad-roachkit.properties"))
+                .rootCause()
+                .isInstanceOf(DatabaseConfigException.class)
+                .hasMessageContaining("2 invalid database settings")
+                .hasMessageContaining("roachkit.max-connections")
+                .hasMessageContaining("bad-roachkit.properties")
+                .hasMessageContaining("lots")
+                .hasMessageContaining("roachkit.statement-timeout")
+                .hasMessageContaining("soon");
+    }
+
+    @Test
+    void aBadMigrationSettingFailsStartUpNamingTheProperty() {
+        assertThatThrownBy(() -> start(Plain.class, "--roachkit.migration-mode=sometimes"))
+                .rootCause()
+                .isInstanceOf(DatabaseConfigException.class)
+                .hasMessageContaining("roachkit.migration-mode")
+                .hasMessageContaining("sometimes")
+                .hasMessageContaining("auto, transactional, statement");
+    }
+
+    @Test
+    void noUrlAnywhereFailsStartUpSayingWhichPropertyToSet() {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(Plain.class).web(WebApplicationType.NONE)
+                .run("--roachkit.connection-timeout=5s"))
+                .rootCause()
+                .isInstanceOf(DatabaseConfigException.class)
+                .hasMessageContaining("roachkit.url");
+    }
+
+    @Test
+    void thePasswordNeverAppearsInAStartUpFailure() {
+        String url = "postgresql://postgres:s3cr3t-pw@" + DB.server().host() + ":" + DB.server().port() + "/" + DB.name();
+        assertThatThrownBy(() -> start(Plain.class, "--roachkit.url=" + url, "--roachkit.max-connections=0"))
+                .rootCause()
+                .isInstanceOf(DatabaseConfigException.class)
+                .hasMessageContaining("roachkit.max-connections")
+                .hasMessageNotContaining("s3cr3t-pw");
+    }
+}
