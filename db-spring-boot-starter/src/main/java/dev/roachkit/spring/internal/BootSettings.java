@@ -165,8 +165,10 @@ public final class BootSettings {
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(env)) {
             if (source instanceof Iterable<?> names) {
                 for (Object o : names) {
+                    // roachkit.settings (the settings file) and roachkit.test.* (the test harness) are
+                    // system properties of roachkit's own, not settings.
                     if (o instanceof ConfigurationPropertyName n && prefix.isAncestorOf(n) && !known.contains(n.toString())
-                            && !n.toString().startsWith(PREFIX + ".health") && !n.toString().startsWith(PREFIX + ".retry.")) {
+                            && !n.toString().equals(PREFIX + ".settings") && !n.toString().startsWith(PREFIX + ".test.")) {
                         warnings.add("Unknown Spring property " + n + " ignored; roachkit's properties are "
                                 + PREFIX + ".<settings key without db_, dashes for underscores>, such as "
                                 + propertyOf(Settings.MAX_CONNECTIONS) + " (see the README's settings table)");
