@@ -125,7 +125,9 @@ public final class BootSettings {
         for (Problem p : e.problems()) {
             String property = properties.get(p.key());
             boolean fromBoot = property != null && p.source().equals(origins.get(p.key()));
-            renamed.add(fromBoot ? new Problem(p.source(), property, p.message()) : p);
+            // "Spring property roachkit.x from <where>: db_x: ..." would name the property twice
+            String where = fromBoot ? p.source().replaceFirst("^Spring property \\S+ from ", "") : p.source();
+            renamed.add(fromBoot ? new Problem(where, property, p.message()) : p);
         }
         return new DatabaseConfigException(renamed);
     }
