@@ -53,6 +53,34 @@ class BootStartupIT {
         }
     }
 
+    /** A service with a retryable method, in an application whose DataSource is its own. */
+    static class Retrying {
+        @RetryableTransaction
+        public int answer() {
+            return 42;
+        }
+    }
+
+    /** An application with its own DataSource and a retryable service. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class OwnDataSourceRetrying extends OwnDataSource {
+        @Bean
+        Retrying retrying() {
+            return new Retrying();
+        }
+    }
+
+    /** An application with its own DSLContext. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class OwnDsl {
+        @Bean
+        org.jooq.DSLContext myDsl() {
+            return org.jooq.impl.DSL.using(org.jooq.SQLDialect.POSTGRES);
+        }
+    }
+
     /** An application with a Database of its own, built from the roachkit.* properties. */
     @SpringBootConfiguration
     @EnableAutoConfiguration
@@ -87,6 +115,24 @@ class BootStartupIT {
             assertThat(ctx.getBeansOfType(Database.class)).containsOnlyKeys("myDatabase");
             assertThat(ctx.getBean(DataSource.class)).isSameAs(db.pool());
             assertThat(db.settings().maxConnections()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aRetryableMethodWithoutRoachkitsDatabaseFailsSayingWhatToDefine() {
+        try (ConfigurableApplicationContext ctx = start(OwnDataSourceRetrying.class)) {
+            assertThatThrownBy(() -> ctx.getBean(Retrying.class).answer())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("needs roachkit's Database bean")
+                    .hasMessageContaining("RoachkitSettings.load(env)");
+        }
+    }
+
+    @Test
+    void aDslContextOfTheApplicationsOwnIsKept() {
+        try (ConfigurableApplicationContext ctx = start(OwnDsl.class)) {
+            assertThat(ctx.getBeansOfType(org.jooq.DSLContext.class)).containsOnlyKeys("myDsl");
+            assertThat(ctx.getBean(DataSource.class)).isSameAs(ctx.getBean(Database.class).pool());
         }
     }
 

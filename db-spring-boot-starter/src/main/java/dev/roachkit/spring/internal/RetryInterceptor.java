@@ -105,7 +105,15 @@ public final class RetryInterceptor implements MethodInterceptor {
     private Policy policy() {
         Policy p = policy;
         if (p == null) {
-            Database db = database.get();
+            Database db;
+            try {
+                db = database.get();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("@RetryableTransaction needs roachkit's Database bean, and there is none"
+                        + " (the starter backs off when the application defines its own DataSource). Define a Database"
+                        + " bean, for example @Bean(destroyMethod = \"close\") Database db(Environment env) {"
+                        + " return Database.open(RoachkitSettings.load(env)); }", e);
+            }
             RetryCounters counters;
             try {
                 counters = db.pool().unwrap(PooledDataSource.class).retryContext().counters();
@@ -187,7 +195,9 @@ public final class RetryInterceptor implements MethodInterceptor {
                 + "() was called inside a transaction that is already running (begun by an outer @Transactional"
                 + " method or a TransactionTemplate). A restart aborts that whole outer transaction, so running only"
                 + " this method again cannot work. Put @RetryableTransaction on the outermost transactional method,"
-                + " where the transaction begins, and leave the inner methods with @Transactional.";
+                + " where the transaction begins, and leave the inner methods with @Transactional. (If no method"
+                + " of yours begins that transaction, the transaction advice is ordered before roachkit's: keep"
+                + " @EnableTransactionManagement's default order.)";
     }
 
     /** A restart after a commit inside the attempt: never retried. */
