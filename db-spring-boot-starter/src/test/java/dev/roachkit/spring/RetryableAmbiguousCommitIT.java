@@ -3,7 +3,9 @@ package dev.roachkit.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.roachkit.core.AmbiguousCommitException;
+import dev.roachkit.core.Database;
 import dev.roachkit.spring.app.Audit;
 import dev.roachkit.spring.app.TestApp;
 import dev.roachkit.testkit.FaultProxy;
@@ -47,12 +49,13 @@ class RetryableAmbiguousCommitIT {
     }
 
     @Autowired Audit audit;
+    @Autowired Database db;
 
     @Test
-    void aCommitWithUnknownOutcomeIsAmbiguousCommitExceptionAndRunsOnce() {
+    void aCommitWithUnknownOutcomeIsAmbiguousCommitExceptionAndRunsOnce() throws Exception {
         // pgjdbc prepares COMMIT on the server after a few uses and then sends its name, not its
         // text: start from fresh connections, so the proxy sees the word it waits for.
-        PROXY.cutAll();
+        db.pool().unwrap(HikariDataSource.class).getHikariPoolMXBean().softEvictConnections();
         assertThat(audit.count("warm-up")).isZero();
         PROXY.cutAfterForwarding("COMMIT");
         assertThatThrownBy(() -> audit.recordRetryable("ambiguous"))

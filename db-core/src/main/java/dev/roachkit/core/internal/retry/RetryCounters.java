@@ -89,7 +89,8 @@ public final class RetryCounters {
     }
 
     /** Told about every finished block; see {@link #onBlockFinished}. */
-    private final java.util.List<BlockListener> blockListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // An array, not a CopyOnWriteArrayList: iterating it allocates nothing, once per block.
+    private volatile BlockListener[] blockListeners = new BlockListener[0];
 
     /** Hears how each transaction block ended. */
     @FunctionalInterface
@@ -118,8 +119,10 @@ public final class RetryCounters {
      *
      * @param listener quick and never throwing
      */
-    public void onBlockFinished(BlockListener listener) {
-        blockListeners.add(listener);
+    public synchronized void onBlockFinished(BlockListener listener) {
+        BlockListener[] more = java.util.Arrays.copyOf(blockListeners, blockListeners.length + 1);
+        more[more.length - 1] = listener;
+        blockListeners = more;
     }
 
     /** @return restarts counted so far by SQLSTATE and reason; a snapshot */
