@@ -58,14 +58,18 @@ public class RoachkitRetryAutoConfiguration {
     }
 
     /**
-     * Tells the retry advice about commits, so a method in which something already committed is
-     * never run again.
+     * Tells the retry advice when transactions begin (their connections then leave restarts to it)
+     * and commit (a method in which something already committed is never run again).
      *
+     * @param database the application's database, resolved when a transaction begins
      * @return the listener Spring Boot attaches to its transaction managers
      */
     @Bean
     @ConditionalOnMissingBean(CommitListener.class)
-    public static TransactionExecutionListener roachkitCommitListener() {
-        return new CommitListener();
+    public static TransactionExecutionListener roachkitCommitListener(ObjectProvider<Database> database) {
+        return new CommitListener(() -> {
+            Database db = database.getIfUnique();
+            return db == null ? null : db.pool();
+        });
     }
 }

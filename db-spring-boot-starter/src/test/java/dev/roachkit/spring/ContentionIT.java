@@ -71,16 +71,28 @@ class ContentionIT {
 
     @Test
     void jdbcTemplateWithWholeMethodRetryLetsNoRestartReachTheCaller() throws Exception {
+        RetryStats before = db.stats().retries();
         List<Throwable> errors = run(jdbcTransfers::transferRetrying);
+        RetryStats after = db.stats().retries();
+        System.out.println("[ContentionIT] jdbcTemplateWithWholeMethodRetryLetsNoRestartReachTheCaller: " + THREADS * TRANSFERS_PER_THREAD + " transfers, whole-method"
+                + " retries " + (after.blockRetries() - before.blockRetries()) + ", errors " + errors.size());
         assertThat(errors).isEmpty();
+        // inside a retryable method the connection leaves restarts to it: no replay, no nested retry
+        assertThat(after.replays() - before.replays()).isZero();
         assertThat(total()).isEqualTo(ACCOUNTS * START_BALANCE);
         assertMetricsEqualStats();
     }
 
     @Test
     void jooqWithWholeMethodRetryLetsNoRestartReachTheCaller() throws Exception {
+        RetryStats before = db.stats().retries();
         List<Throwable> errors = run(jooqTransfers::transferRetrying);
+        RetryStats after = db.stats().retries();
+        System.out.println("[ContentionIT] jooqWithWholeMethodRetryLetsNoRestartReachTheCaller: " + THREADS * TRANSFERS_PER_THREAD + " transfers, whole-method"
+                + " retries " + (after.blockRetries() - before.blockRetries()) + ", errors " + errors.size());
         assertThat(errors).isEmpty();
+        // inside a retryable method the connection leaves restarts to it: no replay, no nested retry
+        assertThat(after.replays() - before.replays()).isZero();
         assertThat(total()).isEqualTo(ACCOUNTS * START_BALANCE);
         assertMetricsEqualStats();
     }

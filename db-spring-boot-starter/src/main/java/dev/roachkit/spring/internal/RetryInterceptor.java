@@ -10,6 +10,7 @@ import dev.roachkit.core.SqlStates;
 import dev.roachkit.core.TransactionRetryException;
 import dev.roachkit.core.internal.PoolTimeoutException;
 import dev.roachkit.core.internal.PooledDataSource;
+import dev.roachkit.core.internal.jdbc.RetryingConnection;
 import dev.roachkit.core.internal.retry.RetryContext;
 import dev.roachkit.core.internal.retry.RetryCounters;
 import java.lang.reflect.Method;
@@ -39,9 +40,12 @@ public final class RetryInterceptor implements MethodInterceptor {
     private record Policy(Database db, RetryCounters counters, RetryPolicy<Object> retry) {
     }
 
-    /** What the running attempt on this thread has done that forbids running it again. */
+    /** What the running attempt on this thread has done. */
     static final class Attempt {
+        /** Transactions committed during the attempt: any forbids running it again. */
         int commits;
+        /** Whether the attempt's connection was switched to managed (no replays: this advice retries). */
+        boolean managed;
     }
 
     /**
@@ -59,6 +63,21 @@ public final class RetryInterceptor implements MethodInterceptor {
         Attempt a = CURRENT.get();
         if (a != null) {
             a.commits++;
+        }
+    }
+
+    /**
+     * Called when a transaction begins on this thread: inside an attempt, its roachkit connection
+     * stops replaying restarts itself (as inside {@code db.transaction(...)}: no nested retries),
+     * so the restart reaches this advice at once and the whole method runs again.
+     *
+     * @param connection the transaction's connection
+     */
+    static void began(Object connection) {
+        Attempt a = CURRENT.get();
+        if (a != null && connection instanceof RetryingConnection rc) {
+            rc.setManaged(true);
+            a.managed = true;
         }
     }
 
@@ -85,7 +104,12 @@ public final class RetryInterceptor implements MethodInterceptor {
                             ? pmi.invocableClone() : invocation;
                     return copy.proceed();
                 } catch (Throwable t) {
-                    if (attempt.commits > 0 && retryable(t)) {
+                    boolean restart = retryable(t);
+                    if (restart && attempt.managed) {
+                        // a managed connection leaves the counting of its restarts to whoever retries
+                        p.counters.restart(SqlStates.first(t).orElse(null), t);
+                    }
+                    if (attempt.commits > 0 && restart) {
                         throw new NotRepeatable(t, attempt.commits);
                     }
                     throw t;
@@ -120,8 +144,8 @@ public final class RetryInterceptor implements MethodInterceptor {
             } catch (SQLException e) {
                 throw new IllegalStateException("roachkit's DataSource does not unwrap to its pool", e);
             }
-            // Restarts are not counted here: every one of them surfaced through roachkit's
-            // connections, which counted it (by SQLSTATE and reason) as it happened.
+            // Restarts are counted where the attempt fails, and only on managed connections:
+            // an unmanaged one (a transaction manager without roachkit's listener) counted it itself.
             RetryPolicy<Object> retry = RetryContext.policy(db.settings())
                     .handleIf(RetryInterceptor::retryable)
                     .onRetry(e -> counters.blockRetries.increment())
