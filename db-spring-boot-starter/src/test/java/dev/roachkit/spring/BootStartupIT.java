@@ -145,13 +145,16 @@ class BootStartupIT {
 
     @Test
     void isoDurationsAndCamelCaseNamesAreAccepted() {
+        Database db;
         try (ConfigurableApplicationContext ctx = start(Plain.class, "--roachkit.statementTimeout=PT12S",
                 "--roachkit.max-connections= 4 ")) {
-            Database db = ctx.getBean(Database.class);
+            db = ctx.getBean(Database.class);
             assertThat(db.settings().statementTimeout()).hasSeconds(12);
             assertThat(db.settings().maxConnections()).isEqualTo(4);
             assertThat(db.settings().source("db_statement_timeout")).contains("roachkit.statement-timeout");
+            assertThat(db.isClosed()).isFalse();
         }
+        assertThat(db.isClosed()).as("closed with the context").isTrue();
     }
 
     @Test

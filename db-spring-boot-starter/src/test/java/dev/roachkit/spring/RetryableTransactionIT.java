@@ -8,6 +8,7 @@ import dev.roachkit.core.DatabaseMetrics;
 import dev.roachkit.core.RetryStats;
 import dev.roachkit.core.TransactionRetryException;
 import dev.roachkit.spring.app.Audit;
+import dev.roachkit.spring.app.ClassLevelRetrying;
 import dev.roachkit.spring.app.RetryScenarios;
 import dev.roachkit.spring.app.TestApp;
 import dev.roachkit.testkit.RestartInjection;
@@ -47,6 +48,7 @@ class RetryableTransactionIT {
     @Autowired Audit audit;
     @Autowired TransactionTemplate tx;
     @Autowired MeterRegistry registry;
+    @Autowired ClassLevelRetrying classLevel;
 
     @BeforeEach
     void arm() {
@@ -57,6 +59,27 @@ class RetryableTransactionIT {
                 + " RAISE EXCEPTION '%', msg USING ERRCODE = '40001'; END IF; RETURN 0; END $$");
         RestartInjection.arm(test);
         scenarios.runs().set(0);
+        classLevel.runs().set(0);
+    }
+
+    @Test
+    void onTheClassEveryPublicMethodIsRetried() {
+        classLevel.restartedOnce();
+        assertThat(classLevel.runs()).hasValue(2);
+    }
+
+    @Test
+    void aCheckedExceptionOfTheApplicationPropagatesUnchangedAndIsNotRetried() {
+        assertThatThrownBy(() -> classLevel.failsChecked())
+                .isExactlyInstanceOf(java.io.IOException.class).hasMessage("disk full");
+        assertThat(classLevel.runs()).hasValue(1);
+    }
+
+    @Test
+    void anExceptionAfterTheCommitThatIsNoRestartPropagatesUnchanged() {
+        assertThatThrownBy(() -> classLevel.failsAfterCommit())
+                .isExactlyInstanceOf(IllegalStateException.class).hasMessage("mail server down");
+        assertThat(classLevel.runs()).hasValue(1);
     }
 
     @Test
