@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -33,9 +34,11 @@ import org.springframework.transaction.PlatformTransactionManager;
  * connections; and a jOOQ {@link DSLContext} that joins Spring-managed transactions.
  *
  * <p>Runs before Boot's own DataSource, jOOQ and transaction auto-configurations, which then
- * back off or build on these beans. Backs off itself, as a whole, when the application defines
- * its own {@link DataSource}; bean by bean when it defines its own {@link Database},
- * {@link Migrator} or {@link DSLContext}. {@code roachkit.enabled=false} turns it off.
+ * back off or build on these beans. Backs off bean by bean: an application {@link DataSource}
+ * means no roachkit {@code Database} is created (and no DataSource, Migrator or DSLContext of
+ * roachkit's), unless the application also defines its own {@link Database}, in which case the
+ * Migrator and DSLContext are built on that; an application {@link Database}, {@link Migrator}
+ * or {@link DSLContext} replaces the starter's. {@code roachkit.enabled=false} turns it off.
  */
 @AutoConfiguration(beforeName = {
         "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
@@ -46,7 +49,6 @@ import org.springframework.transaction.PlatformTransactionManager;
         "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration"})
 @ConditionalOnClass(Database.class)
 @ConditionalOnProperty(prefix = "roachkit", name = "enabled", havingValue = "true", matchIfMissing = true)
-@ConditionalOnMissingBean(DataSource.class)
 public class RoachkitAutoConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(RoachkitAutoConfiguration.class);
 
@@ -65,7 +67,7 @@ public class RoachkitAutoConfiguration {
      * @throws DatabaseConfigException naming the property, its origin and the accepted form of each bad value
      */
     @Bean(destroyMethod = "close")
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean({Database.class, DataSource.class})
     public Database roachkitDatabase(Environment env) {
         BootSettings.unknownProperties(env).forEach(LOG::warn);
         Settings settings = BootSettings.load(env);
@@ -94,6 +96,7 @@ public class RoachkitAutoConfiguration {
      * @return a migrator; thread-safe
      */
     @Bean
+    @ConditionalOnBean(Database.class)
     @ConditionalOnMissingBean
     public Migrator roachkitMigrator(Database db) {
         return Migrator.of(db);
@@ -108,26 +111,29 @@ public class RoachkitAutoConfiguration {
      */
     @Bean(destroyMethod = "")
     @Primary
+    @ConditionalOnBean(Database.class)
+    @ConditionalOnMissingBean(DataSource.class)
     public DataSource dataSource(Database db) {
         return db.pool();
     }
 
     /**
-     * A jOOQ context on the DataSource that takes part in Spring-managed transactions
+     * A jOOQ context on roachkit's pool that takes part in Spring-managed transactions
      * ({@code @Transactional}): inside one, its statements run on the transaction's connection;
      * outside, each statement borrows a connection in auto-commit. {@code dsl.transaction(...)}
      * runs through Spring's transaction manager when there is one.
      *
-     * @param dataSource the application's DataSource
+     * @param db the database whose pool it runs on
      * @param transactionManager Spring's transaction manager, if any
      * @return the shared, thread-safe context (dialect {@link Database#DIALECT})
      */
     @Bean
+    @ConditionalOnBean(Database.class)
     @ConditionalOnMissingBean(DSLContext.class)
-    public DSLContext dslContext(DataSource dataSource, ObjectProvider<PlatformTransactionManager> transactionManager) {
+    public DSLContext dslContext(Database db, ObjectProvider<PlatformTransactionManager> transactionManager) {
         DefaultConfiguration config = new DefaultConfiguration();
         config.set(Database.DIALECT);
-        config.set(new DataSourceConnectionProvider(new TransactionAwareDataSourceProxy(dataSource)));
+        config.set(new DataSourceConnectionProvider(new TransactionAwareDataSourceProxy(db.pool())));
         transactionManager.ifUnique(tm -> config.set(new SpringTransactionProvider(tm)));
         return new DefaultDSLContext(config);
     }

@@ -81,6 +81,30 @@ class BootStartupIT {
         }
     }
 
+    /** An application with two DataSources: roachkit's (primary, from its own Database) and a reporting one. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class TwoDataSources {
+        @Bean(destroyMethod = "close")
+        Database myDatabase(Environment env) {
+            return Database.open(RoachkitSettings.load(env));
+        }
+
+        @Bean
+        @org.springframework.context.annotation.Primary
+        DataSource roachkitDataSource(Database db) {
+            return db.pool();
+        }
+
+        @Bean
+        DataSource reporting() {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setUrl("jdbc:postgresql://" + DB.server().host() + ":" + DB.server().port() + "/" + DB.name());
+            ds.setUser("postgres");
+            return ds;
+        }
+    }
+
     /** An application with a Database of its own, built from the roachkit.* properties. */
     @SpringBootConfiguration
     @EnableAutoConfiguration
@@ -133,6 +157,20 @@ class BootStartupIT {
         try (ConfigurableApplicationContext ctx = start(OwnDsl.class)) {
             assertThat(ctx.getBeansOfType(org.jooq.DSLContext.class)).containsOnlyKeys("myDsl");
             assertThat(ctx.getBean(DataSource.class)).isSameAs(ctx.getBean(Database.class).pool());
+        }
+    }
+
+    @Test
+    void twoDataSourcesWithTheApplicationsOwnDatabaseKeepMigratorDslContextAndHealth() {
+        try (ConfigurableApplicationContext ctx = start(TwoDataSources.class)) {
+            Database db = ctx.getBean(Database.class);
+            assertThat(ctx.getBeansOfType(Database.class)).containsOnlyKeys("myDatabase");
+            assertThat(ctx.getBeansOfType(DataSource.class)).containsOnlyKeys("roachkitDataSource", "reporting");
+            assertThat(ctx.getBean(Migrator.class).status().current()).isZero(); // the application migrates its own
+            assertThat(ctx.getBean(RoachkitHealthIndicator.class).health().getDetails()).containsKey("pending");
+            org.jooq.DSLContext dsl = ctx.getBean(org.jooq.DSLContext.class);
+            assertThat(dsl.fetchValue("SELECT current_setting('application_name')")).isEqualTo(db.settings().applicationName());
+            assertThat(ctx.getBean(JdbcTemplate.class).getDataSource()).isSameAs(db.pool());
         }
     }
 
