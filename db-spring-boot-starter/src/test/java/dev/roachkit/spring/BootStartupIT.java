@@ -211,6 +211,21 @@ class BootStartupIT {
     }
 
     @Test
+    void springBootsFailureReportCarriesRoachkitsMessageAndWhatToDo() {
+        Throwable failure = null;
+        try {
+            start(Plain.class, "--roachkit.max-connections=lots").close();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        assertThat(failure).isNotNull();
+        org.springframework.boot.diagnostics.FailureAnalysis analysis =
+                new dev.roachkit.spring.internal.ConfigFailureAnalyzer().analyze(failure);
+        assertThat(analysis.getDescription()).contains("roachkit.max-connections").contains("'lots'");
+        assertThat(analysis.getAction()).contains("roachkit.* properties");
+    }
+
+    @Test
     void aBadMigrationSettingFailsStartUpNamingTheProperty() {
         assertThatThrownBy(() -> start(Plain.class, "--roachkit.migration-mode=sometimes"))
                 .rootCause()
