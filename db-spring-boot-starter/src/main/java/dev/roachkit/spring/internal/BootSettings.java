@@ -171,9 +171,12 @@ public final class BootSettings {
                     // system properties of roachkit's own, not settings.
                     if (o instanceof ConfigurationPropertyName n && prefix.isAncestorOf(n) && !known.contains(n.toString())
                             && !n.toString().equals(PREFIX + ".settings") && !n.toString().startsWith(PREFIX + ".test.")) {
-                        warnings.add("Unknown Spring property " + n + " ignored; roachkit's properties are "
-                                + PREFIX + ".<settings key without db_, dashes for underscores>, such as "
-                                + propertyOf(Settings.MAX_CONNECTIONS) + " (see the README's settings table)");
+                        String closest = dev.roachkit.core.internal.KeyDistance.closest(n.toString(), known);
+                        warnings.add("Unknown Spring property " + n + " ignored"
+                                + (closest == null ? "" : "; did you mean " + closest + "?")
+                                + " roachkit's properties are " + PREFIX + ".<settings key without db_, dashes for"
+                                + " underscores>, such as " + propertyOf(Settings.MAX_CONNECTIONS)
+                                + " (see the README's settings table)");
                     }
                 }
             }
