@@ -174,6 +174,25 @@ class BootStartupIT {
         }
     }
 
+    /** The key of a second, never-migrated database. */
+    static final class Unmigrated {
+    }
+
+    @Test
+    void migrateOnStartFalseLeavesTheSchemaAloneAndHealthSaysSo() {
+        TestDatabase fresh = BootDatabase.of(Unmigrated.class);
+        try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(Plain.class).web(WebApplicationType.NONE)
+                .run("--roachkit.url=" + fresh.url(), "--roachkit.schema-location=classpath:bank/schema",
+                        "--roachkit.migrate-on-start=false", "--roachkit.min-connections=1")) {
+            assertThat(ctx.getBean(Migrator.class).status().pending()).containsExactly(1);
+            var health = ctx.getBean(RoachkitHealthIndicator.class).health();
+            assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.DOWN);
+            assertThat((String) health.getDetails().get("reason")).contains("migration pending");
+        } finally {
+            fresh.server().dropDatabase(fresh.name());
+        }
+    }
+
     @Test
     void roachkitEnabledFalseTurnsTheStarterOff() {
         try (ConfigurableApplicationContext ctx = start(OwnDataSource.class, "--roachkit.enabled=false")) {

@@ -36,6 +36,7 @@ class StarterIT {
     @Autowired DSLContext dsl;
     @Autowired TransactionTemplate tx;
     @Autowired Migrator migrator;
+    @Autowired dev.roachkit.spring.app.StartupReader startupReader;
 
     @Test
     void theDataSourceJdbcTemplateAndJdbcClientRunOnRoachkitsPool() throws Exception {
@@ -44,6 +45,18 @@ class StarterIT {
         assertThat(jdbcClient.sql("SELECT 41 + 1").query(Integer.class).single()).isEqualTo(42);
         // roachkit's pool hands out connections with the settings' isolation
         assertThat(jdbc.queryForObject("SHOW transaction_isolation", String.class)).isEqualTo("serializable");
+    }
+
+    @Test
+    void aBeanThatReadsTheDatabaseWhileTheContextStartsFindsTheSchemaMigrated() {
+        assertThat(startupReader.accountsAtStartUp()).isZero();
+    }
+
+    @Test
+    void theDslContextRunsOnRoachkitsPool() {
+        assertThat(dsl.fetchValue("SELECT current_setting('application_name')"))
+                .isEqualTo(db.settings().applicationName());
+        assertThat(dsl.fetchValue("SELECT current_setting('transaction_isolation')")).isEqualTo("serializable");
     }
 
     @Test
