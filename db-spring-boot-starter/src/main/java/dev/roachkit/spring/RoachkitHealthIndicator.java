@@ -2,6 +2,7 @@ package dev.roachkit.spring;
 
 import dev.roachkit.core.Database;
 import dev.roachkit.core.DatabaseStats;
+import dev.roachkit.core.SqlStates;
 import dev.roachkit.migrate.Migrator;
 import dev.roachkit.migrate.Status;
 import java.sql.Connection;
@@ -29,6 +30,7 @@ import org.springframework.boot.health.contributor.Health;
  * <p>Thread-safe. Each check borrows one connection (waiting at most {@code roachkit.connection-timeout}).
  */
 public class RoachkitHealthIndicator extends AbstractHealthIndicator {
+    private static final int PING_ATTEMPTS = 3;
     private final Database db;
     private final Migrator migrator;
 
@@ -42,6 +44,32 @@ public class RoachkitHealthIndicator extends AbstractHealthIndicator {
         this.migrator = migrator;
     }
 
+    /**
+     * {@code SELECT 1} on a pooled connection. A pooled connection that broke while idle (the
+     * network was cut since) fails at once and is evicted; the next one is tried, up to
+     * {@value #PING_ATTEMPTS} in all, so one stale connection does not report a healthy server DOWN.
+     *
+     * @return null when the database answered, else the last failure
+     */
+    private Exception ping() {
+        Exception last = null;
+        for (int attempt = 0; attempt < PING_ATTEMPTS; attempt++) {
+            try (Connection c = db.pool().getConnection(); Statement st = c.createStatement()) {
+                st.setQueryTimeout(5);
+                try (ResultSet rs = st.executeQuery("SELECT 1")) {
+                    rs.next();
+                }
+                return null;
+            } catch (Exception e) {
+                last = e;
+                if (!SqlStates.isConnectionFailure(e) || e instanceof java.sql.SQLTransientConnectionException) {
+                    return e; // no connection within the timeout, or not a broken link: no second try
+                }
+            }
+        }
+        return last;
+    }
+
     @Override
     protected void doHealthCheck(Health.Builder builder) {
         builder.withDetail("engine", db.engine().kind().name());
@@ -53,13 +81,9 @@ public class RoachkitHealthIndicator extends AbstractHealthIndicator {
         pool.put("waiting", s.waiting());
         pool.put("maximum", s.maximum());
         builder.withDetail("pool", pool);
-        try (Connection c = db.pool().getConnection(); Statement st = c.createStatement()) {
-            st.setQueryTimeout(5);
-            try (ResultSet rs = st.executeQuery("SELECT 1")) {
-                rs.next();
-            }
-        } catch (Exception e) {
-            builder.down().withDetail("reason", "database unreachable: " + e.getMessage());
+        Exception unreachable = ping();
+        if (unreachable != null) {
+            builder.down().withDetail("reason", "database unreachable: " + unreachable.getMessage());
             return;
         }
         Status status = migrator.status();
