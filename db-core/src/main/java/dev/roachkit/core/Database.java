@@ -298,6 +298,16 @@ public final class Database implements AutoCloseable {
         return pool.stats();
     }
 
+    /** The live counters, for {@link DatabaseMetrics}. */
+    RetryCounters counters() {
+        return pool.retryContext().counters();
+    }
+
+    /** The HikariCP pool underneath, for {@link DatabaseMetrics}. */
+    com.zaxxer.hikari.HikariDataSource hikari() {
+        return pool.hikari();
+    }
+
     /** @return true once {@link #close()} ran */
     public boolean isClosed() {
         return pool.isClosed();

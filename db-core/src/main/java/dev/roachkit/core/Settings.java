@@ -204,6 +204,39 @@ public final class Settings {
     }
 
     /**
+     * The standard sources ({@link #load(Map, Properties, Path)}) with values from a framework's
+     * own configuration on top, each value named by its own origin in messages; what the Spring
+     * Boot starter does with {@code roachkit.*} properties.
+     *
+     * @param env environment variables
+     * @param sysProps system properties
+     * @param workingDir directory searched for {@code settings.conf}
+     * @param overrides settings key ({@code db_max_connections}) to value; they win over every standard source
+     * @param originOf for each key of {@code overrides}, where its value came from, as messages show it
+     * @return validated settings
+     * @throws DatabaseConfigException when no URL is configured anywhere or any value is bad
+     */
+    public static Settings load(Map<String, String> env, Properties sysProps, Path workingDir,
+                                Map<String, ?> overrides, java.util.function.Function<String, String> originOf) {
+        SettingsSources sources = SettingsSources.standard(env, sysProps, workingDir);
+        for (Map.Entry<String, ?> e : overrides.entrySet()) {
+            sources = sources.with(java.util.Collections.singletonMap(e.getKey(), e.getValue()),
+                    originOf.apply(e.getKey()));
+        }
+        return fromSources(sources);
+    }
+
+    /**
+     * Every settings key roachkit knows: db-core's and those of the other roachkit modules on
+     * the class path (from their {@code reference.conf}).
+     *
+     * @return the keys, such as {@code db_url} and {@code db_migrate_on_start}
+     */
+    public static java.util.Set<String> knownKeys() {
+        return SettingsSources.explicit(Map.of(), "Settings.knownKeys").knownKeys();
+    }
+
+    /**
      * Settings given in code, over the defaults; no file, environment variable or system
      * property is read. Keys are those of the settings table, for example
      * {@code Settings.of(Map.of("db_url", url, "db_max_connections", 10))}.

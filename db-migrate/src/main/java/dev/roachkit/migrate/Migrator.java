@@ -201,6 +201,17 @@ public final class Migrator {
     }
 
     /**
+     * Who holds the migration lock right now, for health checks and messages: the holder
+     * ({@code pid@host/random}), since when and how long its lease still runs, or {@code nobody}.
+     *
+     * @return a one-line description
+     */
+    public String lockHolder() {
+        ensureBookkeeping();
+        return MigrationLock.describeHolder(db);
+    }
+
+    /**
      * The plans of the pending versions, without applying anything: exactly the steps
      * {@code migrate} would run, each destructive one marked allowed or blocking
      * ({@link Plan#blocking()}). An unversioned database with tables gets the baseline plan

@@ -106,6 +106,16 @@ public final class PooledDataSource implements DataSource {
                 retry.counters().snapshot());
     }
 
+    /** @return the retry bounds, policy and counters the connections share */
+    public RetryContext retryContext() {
+        return retry;
+    }
+
+    /** @return the HikariCP pool underneath, for binding its metrics; do not close or reconfigure it */
+    public HikariDataSource hikari() {
+        return hikari;
+    }
+
     /** @return true once {@link #close()} ran */
     public boolean isClosed() {
         return hikari.isClosed();

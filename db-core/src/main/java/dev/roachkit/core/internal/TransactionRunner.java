@@ -43,7 +43,7 @@ public final class TransactionRunner {
                 .handleIf(TransactionRunner::retryable)
                 .onFailedAttempt(e -> {
                     if (retryable(e.getLastException())) {
-                        counters.restart(SqlStates.first(e.getLastException()).orElse(null));
+                        counters.restart(SqlStates.first(e.getLastException()).orElse(null), e.getLastException());
                     }
                 })
                 .onRetry(e -> counters.blockRetries.increment())
@@ -79,6 +79,8 @@ public final class TransactionRunner {
             throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
         } catch (RuntimeException e) {
             throw outcome(e, attempts[0], start);
+        } finally {
+            counters.blockFinished(attempts[0], System.nanoTime() - start);
         }
     }
 

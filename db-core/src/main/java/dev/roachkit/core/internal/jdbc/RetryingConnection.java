@@ -421,7 +421,7 @@ public final class RetryingConnection implements Connection {
                 throw e;
             }
             // An autocommit statement that was restarted was rolled back whole: run it again.
-            ctx.counters.restart(SqlStates.first(e).orElse(null));
+            ctx.counters.restart(SqlStates.first(e).orElse(null), e);
             ctx.counters.autocommitRetries.increment();
             return withRetries(e, retry, false);
         }
@@ -439,7 +439,7 @@ public final class RetryingConnection implements Connection {
             sawError(e);
             throw e;
         }
-        ctx.counters.restart(SqlStates.first(e).orElse(null));
+        ctx.counters.restart(SqlStates.first(e).orElse(null), e);
         if (lost && session.pinned() != null) {
             throw loseSession(e);
         }
@@ -491,7 +491,7 @@ public final class RetryingConnection implements Connection {
                             throw x instanceof TransactionRetrySQLException ? x
                                     : divergence("the replay failed (" + x.getMessage() + ")", x);
                         }
-                        ctx.counters.restart(SqlStates.first(x).orElse(null));
+                        ctx.counters.restart(SqlStates.first(x).orElse(null), x);
                         rollbackQuietly();
                         throw x;
                     }
@@ -509,7 +509,7 @@ public final class RetryingConnection implements Connection {
                         throw new Final(x);
                     }
                     if (RetryContext.worthReplaying(x)) {
-                        ctx.counters.restart(SqlStates.first(x).orElse(null));
+                        ctx.counters.restart(SqlStates.first(x).orElse(null), x);
                         if (replay) {
                             rollbackQuietly();
                         }
