@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Assumptions;
  *       CockroachDB {@code postgresql://root@localhost:26257/defaultdb?sslmode=disable};</li>
  *   <li>otherwise an embedded PostgreSQL (zonky), started on first use and stopped at JVM exit.</li>
  * </ol>
- * Each test class gets a fresh database on it (see {@link DatabaseExtension}).
+ * Each test class gets a fresh database on it (db-core's {@code DatabaseExtension}, or db-test's {@code @RoachkitTest}).
  *
  * <p>Thread-safe; lazily initialised.
  */
