@@ -15,11 +15,13 @@ class NotesTest {
     @Test
     void storesANote() {
         db.dslTransaction(dsl -> dsl.insertInto(NOTES).set(NOTES.ID, 1L).set(NOTES.BODY, "hello").execute());
-        assertEquals(1, db.dslReadOnly(dsl -> dsl.fetchCount(NOTES)));
+        int notes = db.dslReadOnly(dsl -> dsl.fetchCount(NOTES));
+        assertEquals(1, notes);
     }
 
     @Test
     void startsEmpty(Database param) {
-        assertEquals(0, param.dslReadOnly(dsl -> dsl.fetchCount(NOTES)));
+        int notes = param.dslReadOnly(dsl -> dsl.fetchCount(NOTES));
+        assertEquals(0, notes);
     }
 }
