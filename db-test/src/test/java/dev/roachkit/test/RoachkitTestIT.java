@@ -26,6 +26,11 @@ import org.junit.platform.testkit.engine.Event;
  * engine test kit, never by failsafe itself) are executed and their outcomes checked.
  */
 class RoachkitTestIT {
+    @BeforeAll
+    static void serverAvailable() {
+        TestServer.get(); // skips the class, with the reason, where the chosen engine cannot run
+    }
+
     /** Databases the samples saw, to check afterwards that they were dropped. */
     static final Set<String> SEEN = ConcurrentHashMap.newKeySet();
 
