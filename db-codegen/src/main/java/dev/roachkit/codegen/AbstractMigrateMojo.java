@@ -80,9 +80,10 @@ abstract class AbstractMigrateMojo extends AbstractMojo {
         out.toString().lines().forEach(getLog()::info);
         err.toString().lines().forEach(getLog()::warn);
         if (code != 0) {
-            String why = err.toString().strip();
+            // The whole error (messages span lines, with their fix), without the warnings logged above.
+            String why = String.join("\n", err.toString().lines().filter(l -> !l.startsWith("WARNING")).toList()).strip();
             throw new MojoFailureException("roachkit:" + command() + " failed (db-migrate exit code " + code + ")"
-                    + (why.isEmpty() ? "" : ": " + why.lines().reduce((a, b) -> b).orElse(why)));
+                    + (why.isEmpty() ? "" : ": " + why));
         }
     }
 }
