@@ -192,4 +192,24 @@ class RoachkitTestIT {
                 .getThrowable().orElseThrow();
         assertThat(cause).hasMessageContaining("'db_max_connections' is not key=value");
     }
+
+    @RoachkitTest(isolation = Isolation.METHOD)
+    static class MethodScopedConstructor {
+        MethodScopedConstructor(Database db) {
+            throw new AssertionError("must not be constructed with a class-wide database");
+        }
+
+        @Test
+        void never() {
+        }
+    }
+
+    @Test
+    void methodIsolationRefusesAConstructorDatabaseSayingWhereToTakeIt() {
+        var results = run(MethodScopedConstructor.class);
+        Throwable cause = results.testEvents().failed().stream().findFirst().orElseThrow()
+                .getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow()
+                .getThrowable().orElseThrow();
+        assertThat(cause).hasMessageContaining("isolation = METHOD").hasMessageContaining("as a parameter of the test");
+    }
 }
