@@ -80,8 +80,9 @@ final class Scope implements AutoCloseable {
                 server.createDatabaseFrom(name, template);
             }
         } catch (IllegalStateException e) {
-            throw new IllegalStateException(Engines.describe(server) + " refused to create test database " + name
-                    + ": " + e.getMessage() + Engines.fixHint(server), e);
+            String why = String.valueOf(e.getMessage()).replaceFirst("\\.+$", "");
+            throw new IllegalStateException(Engines.describe(server) + " could not create test database " + name
+                    + ": " + why + Engines.fixHint(server), e);
         }
     }
 
