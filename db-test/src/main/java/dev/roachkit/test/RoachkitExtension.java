@@ -39,6 +39,8 @@ public final class RoachkitExtension implements BeforeAllCallback, AfterAllCallb
     private static final String CLASS_SCOPE = "class";
     private static final String TEMPLATE = "template";
     private static final String METHOD_SCOPE = "method";
+    /** The settings of the outermost class's databases; its presence marks the context that owns them. */
+    private static final String SETTINGS = "settings";
 
     /** Creates the extension; JUnit does, through {@link RoachkitTest}. */
     public RoachkitExtension() {
@@ -60,7 +62,7 @@ public final class RoachkitExtension implements BeforeAllCallback, AfterAllCallb
         } else {
             store.put(CLASS_SCOPE, Scope.create(server, label, settings, null, true));
         }
-        store.put(Settings.class, settings);
+        store.put(SETTINGS, settings);
         if (config.isolation() == Isolation.CLASS) {
             inject(testClass, null, classScope(context));
         }
@@ -73,7 +75,7 @@ public final class RoachkitExtension implements BeforeAllCallback, AfterAllCallb
         if (outermostConfig(context).isolation() == Isolation.METHOD) {
             ExtensionContext owner = owner(context);
             @SuppressWarnings("unchecked")
-            Map<String, Object> settings = owner.getStore(NS).get(Settings.class, Map.class);
+            Map<String, Object> settings = owner.getStore(NS).get(SETTINGS, Map.class);
             Scope template = owner.getStore(NS).get(TEMPLATE, Scope.class);
             TestServer server = TestServer.get();
             String label = testClass.getSimpleName() + "_" + context.getRequiredTestMethod().getName();
@@ -172,7 +174,7 @@ public final class RoachkitExtension implements BeforeAllCallback, AfterAllCallb
         ExtensionContext c = context;
         ExtensionContext owner = null;
         while (c != null) {
-            if (c.getStore(NS).get(Settings.class) != null) {
+            if (c.getStore(NS).get(SETTINGS) != null) {
                 owner = c;
             }
             c = c.getParent().orElse(null);
@@ -191,7 +193,7 @@ public final class RoachkitExtension implements BeforeAllCallback, AfterAllCallb
     private static Optional<ExtensionContext> enclosingScope(ExtensionContext context) {
         Optional<ExtensionContext> parent = context.getParent();
         while (parent.isPresent()) {
-            if (parent.get().getStore(NS).get(Settings.class) != null) {
+            if (parent.get().getStore(NS).get(SETTINGS) != null) {
                 return parent;
             }
             parent = parent.get().getParent();
