@@ -1,12 +1,14 @@
 package dev.roachkit.codegen;
 
 import dev.roachkit.codegen.internal.EmbeddedDatabase;
+import dev.roachkit.codegen.internal.EngineSpecific;
 import dev.roachkit.codegen.internal.JooqRunner;
 import dev.roachkit.core.Database;
 import dev.roachkit.core.DatabaseSchemaException;
 import dev.roachkit.core.Settings;
 import dev.roachkit.migrate.Migrator;
 import dev.roachkit.migrate.Plan;
+import dev.roachkit.migrate.internal.Model.Version;
 import dev.roachkit.migrate.internal.SchemaFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -112,7 +115,7 @@ public final class CodeGenerator {
             values.putIfAbsent(Settings.MIN_CONNECTIONS, 1);
             values.putIfAbsent(Settings.MAX_CONNECTIONS, 2);
             try (Database db = Database.open(Settings.of(values))) {
-                List<Plan> applied = Migrator.of(db).migrate();
+                List<Plan> applied = migrate(db, embedded != null);
                 version = Migrator.of(db).status().current();
                 LOG.info("roachkit codegen: database at schema version {} ({} version(s) applied); generating {}",
                         version, applied.size(), packageName);
@@ -131,6 +134,34 @@ public final class CodeGenerator {
         LOG.info("roachkit codegen: jOOQ classes for schema version {} written to {} in {} ms", version,
                 targetDirectory, took.toMillis());
         return new Result(false, version, took, targetDirectory);
+    }
+
+    /**
+     * Migrates; when the embedded PostgreSQL refuses a version, names the CockroachDB-only SQL in
+     * it (file, line, statement, portable form) so the build's error says what to change.
+     */
+    private List<Plan> migrate(Database db, boolean embedded) {
+        try {
+            return Migrator.of(db).migrate();
+        } catch (DatabaseSchemaException e) {
+            if (!embedded) {
+                throw e;
+            }
+            List<String> findings = new ArrayList<>();
+            List<Version> versions = SchemaFiles.load(schemaLocation, loader);
+            List<Version> named = versions.stream().filter(v -> String.valueOf(e.getMessage()).contains(v.file()))
+                    .toList();
+            for (Version v : named.isEmpty() ? versions : named) {
+                findings.addAll(EngineSpecific.findings(v));
+            }
+            if (findings.isEmpty()) {
+                throw e;
+            }
+            throw new DatabaseSchemaException(e.getMessage() + "\nCode generation migrates an embedded PostgreSQL,"
+                    + " which cannot run this CockroachDB-only SQL:\n  " + String.join("\n  ", findings)
+                    + "\nWrite it for both engines (unique_rowid(), STRING and BYTES work there: roachkit installs"
+                    + " them), or generate from a CockroachDB database (the url parameter).", e.sqlState().orElse(null), e);
+        }
     }
 
     private boolean upToDate(String fingerprint) {

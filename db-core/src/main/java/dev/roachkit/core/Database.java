@@ -151,6 +151,7 @@ public final class Database implements AutoCloseable {
         RetryContext retry = new RetryContext(settings, new RetryCounters());
         PooledDataSource pool = new PooledDataSource(
                 PoolFactory.start(settings, "roachkit-" + POOL_NUMBER.incrementAndGet()), settings, retry);
+        detectIsolation(settings, engine, pool, retry);
         return new Database(settings, engine, pool, new TransactionRunner(pool, retry));
     }
 
@@ -275,6 +276,27 @@ public final class Database implements AutoCloseable {
      */
     public DSLContext dsl() {
         return dsl;
+    }
+
+    /**
+     * Reads the isolation transactions really run at (CockroachDB runs READ COMMITTED as
+     * SERIALIZABLE unless the cluster allows it), logs it, and tells the proxy: under READ
+     * COMMITTED it never replays. A failed read leaves {@code db_isolation} in force.
+     */
+    private static void detectIsolation(Settings settings, Engine engine, PooledDataSource pool, RetryContext retry) {
+        try {
+            Settings.Isolation effective = dev.roachkit.core.internal.EffectiveIsolation.detect(pool);
+            retry.effectiveIsolation(effective);
+            String line = dev.roachkit.core.internal.EffectiveIsolation.describe(settings.isolation(), effective, engine);
+            if (effective != settings.isolation()) {
+                LOG.warn(line);
+            } else {
+                LOG.debug(line); // as asked: no news; start-up keeps to its one INFO line (issue 14)
+            }
+        } catch (SQLException e) {
+            LOG.warn("Could not read the effective transaction isolation ({}); assuming db_isolation = {}",
+                    e.getMessage(), settings.isolation());
+        }
     }
 
     /** @return the engine detected at start-up (or forced by {@code db_engine}), with its version */

@@ -4,6 +4,7 @@ import dev.roachkit.core.Database;
 import dev.roachkit.core.DatabaseSchemaException;
 import dev.roachkit.migrate.internal.Bookkeeping;
 import dev.roachkit.migrate.internal.Dialect;
+import dev.roachkit.migrate.internal.EngineDefaults;
 import dev.roachkit.migrate.internal.LiveSchemaReader;
 import dev.roachkit.migrate.internal.MigrateSettings;
 import dev.roachkit.migrate.internal.MigrationLock;
@@ -88,7 +89,9 @@ public final class Migrator {
      */
     private List<Version> versions() {
         SchemaFiles.Loaded loaded = SchemaFiles.scan(settings.locations(), loader);
-        List<Version> versions = loaded.versions();
+        boolean cockroach = db.engine().isCockroachDb();
+        // Per-engine defaults become the engine's own before anything plans (checksums come from the files' text).
+        List<Version> versions = loaded.versions().stream().map(v -> EngineDefaults.resolve(v, cockroach)).toList();
         remember(versions);
         checksums = loaded.checksums();
         ensureBookkeeping();

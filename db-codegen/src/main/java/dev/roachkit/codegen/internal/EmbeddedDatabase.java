@@ -30,6 +30,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
             try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + NAME);
             }
+            try (Connection c = pg.getDatabase("postgres", NAME).getConnection()) {
+                CockroachShim.install(c);
+            }
             return new EmbeddedDatabase(pg);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start the embedded PostgreSQL for code generation", e);

@@ -22,7 +22,9 @@ import java.util.TreeMap;
  *   <li>{@code roachkit_migration_done(version, migration, done_at)}: the custom migrations of an
  *       unfinished version that already committed, keyed by the SHA-256 of their text
  *       ({@link Checksums#migrationKey}); the row {@code started} marks a version begun statement by
- *       statement. Rows of a version are deleted in the transaction that records it;
+ *       statement, and {@code pending:<key>} a custom migration holding DDL that began where DDL
+ *       commits on its own ({@code db_migration_ddl_commits}). Rows of a version are deleted in the
+ *       transaction that records it;
  *   <li>{@code roachkit_migration_lock} and {@code roachkit_migration_owner}: see {@link MigrationLock}.
  * </ul>
  *
@@ -129,8 +131,8 @@ public final class Bookkeeping {
         return db.readOnly(c -> {
             Map<Integer, Integer> out = new TreeMap<>();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT version,"
-                    + " sum(CASE WHEN migration = '" + STARTED + "' THEN 0 ELSE 1 END) FROM roachkit_migration_done"
-                    + " GROUP BY version")) {
+                    + " sum(CASE WHEN migration = '" + STARTED + "' OR migration LIKE '" + VersionExecutor.PENDING
+                    + "%' THEN 0 ELSE 1 END) FROM roachkit_migration_done GROUP BY version")) {
                 while (rs.next()) {
                     out.put(rs.getInt(1), rs.getInt(2));
                 }

@@ -89,6 +89,26 @@ final class Ddl {
         int i = 0;
         while (i < s.length()) {
             char ch = s.charAt(i);
+            if ((ch == 'e' || ch == 'E') && i + 1 < s.length() && s.charAt(i + 1) == '\''
+                    && (i == 0 || !Character.isLetterOrDigit(s.charAt(i - 1)) && s.charAt(i - 1) != '_')) {
+                // CockroachDB prints a string holding a quote or backslash as e'...' (docs, "STRING", escape
+                // strings): read it as the standard literal it stands for, so 'it''s' equals e'it\'s'.
+                int end = i + 2;
+                StringBuilder lit = new StringBuilder("'");
+                while (end < s.length() && s.charAt(end) != '\'') {
+                    char e = s.charAt(end);
+                    if (e == '\\' && end + 1 < s.length()) {
+                        char n = s.charAt(end + 1);
+                        lit.append(n == '\'' ? "''" : n == 'n' ? "\n" : n == 't' ? "\t" : String.valueOf(n));
+                        end += 2;
+                    } else {
+                        lit.append(e);
+                        end++;
+                    }
+                }
+                s = s.substring(0, i) + lit + s.substring(Math.min(end, s.length()));
+                continue;
+            }
             if (ch == '\'') {
                 int end = i + 1;
                 while (end < s.length()) {
@@ -114,12 +134,39 @@ final class Ddl {
                 i++;
             }
         }
-        String n = stripCasts(out.toString()).replaceAll("\\s+", " ").strip();
+        String n = niladic(stripCasts(out.toString())).replaceAll("\\s+", " ").strip();
         while (n.startsWith("(") && n.endsWith(")") && balanced(n.substring(1, n.length() - 1))) {
             n = n.substring(1, n.length() - 1).strip();
         }
         return n.replaceAll("^\\(\\s*(-?\\d+(\\.\\d+)?)\\s*\\)$", "$1").replaceAll("^- (\\d)", "-$1");
     }
+
+    /**
+     * CockroachDB re-prints SQL's niladic functions as calls ({@code CURRENT_TIMESTAMP} reads back as
+     * {@code current_timestamp():::TIMESTAMPTZ}; docs, "Default Value constraint" and "Functions and
+     * Operators": current_timestamp() and current_date() are functions): the call and the keyword are one default.
+     */
+    private static String niladic(String s) {
+        StringBuilder out = new StringBuilder();
+        int from = 0;
+        boolean quoted = false;
+        for (int i = 0; i <= s.length(); i++) {
+            if (i == s.length() || s.charAt(i) == '\'') {
+                String part = s.substring(from, i);
+                out.append(quoted ? part : NILADIC.matcher(part).replaceAll("$1"));
+                if (i < s.length()) {
+                    out.append('\'');
+                }
+                from = i + 1;
+                quoted = !quoted;
+            }
+        }
+        return out.toString();
+    }
+
+    private static final java.util.regex.Pattern NILADIC = java.util.regex.Pattern.compile(
+            "(?<![a-z0-9_.])(current_timestamp|current_date|current_time|localtimestamp|localtime|current_user"
+                    + "|session_user|current_schema|current_catalog)\\s*\\(\\s*\\)");
 
     /** Removes {@code ::type} and {@code :::TYPE} casts outside quoted text. */
     private static String stripCasts(String s) {

@@ -1,8 +1,6 @@
 package dev.roachkit.migrate.internal;
 
 import dev.roachkit.core.Engine;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Locale;
 
 /**
@@ -40,21 +38,25 @@ public abstract class Dialect {
      */
     abstract String dropIndex(String table, String name, boolean constraint);
 
+    /**
+     * @return whether a type change other than a metadata-only widening can be written as
+     *     {@code ALTER COLUMN ... TYPE ... USING} (PostgreSQL: yes; CockroachDB: no, see {@link Cockroach})
+     */
+    abstract boolean convertsTypesInPlace();
+
     /** @return the extra select-list expression giving the canonical type, or null to derive it from udt_name */
     abstract String typeColumn();
 
-    /** @return an extra condition on information_schema.columns (alias c), or empty */
-    abstract String hiddenColumnFilter();
+    /** @return the select-list expression (alias is_hidden, YES or NO) marking hidden columns, or null for none */
+    abstract String hiddenColumn();
 
     /**
      * Reads a live column's type from a row of the columns query.
      *
-     * @param rs positioned on a row with udt_name, character_maximum_length, numeric_precision,
-     *     numeric_scale and (for CockroachDB) crdb_sql_type
-     * @return the canonical type; an unknown one parses as null and is reported as drift by the caller
-     * @throws SQLException on read failure
+     * @param row the column's catalog row
+     * @return the canonical type; an unknown one is null, reported as drift by the caller
      */
-    abstract SqlType liveType(ResultSet rs) throws SQLException;
+    abstract SqlType liveType(CatalogRows.ColumnRow row);
 
     /** PostgreSQL: STRING is TEXT, BYTES is BYTEA, types read from udt_name. */
     static final class Postgres extends Dialect {
@@ -83,13 +85,18 @@ public abstract class Dialect {
         }
 
         @Override
+        boolean convertsTypesInPlace() {
+            return true;
+        }
+
+        @Override
         String typeColumn() {
             return null;
         }
 
         @Override
-        String hiddenColumnFilter() {
-            return "";
+        String hiddenColumn() {
+            return null;
         }
 
         /**
@@ -98,8 +105,8 @@ public abstract class Dialect {
          * {@code timestamp(0)}. A type with no canonical name is null (reported, never folded into a near one).
          */
         @Override
-        SqlType liveType(ResultSet rs) throws SQLException {
-            return fromFormatType(rs.getString("full_type"));
+        SqlType liveType(CatalogRows.ColumnRow row) {
+            return fromFormatType(row.fullType());
         }
 
         static SqlType fromFormatType(String full) {
@@ -155,10 +162,27 @@ public abstract class Dialect {
             return t.isUnknown() ? t.base().substring(SqlType.UNKNOWN.length()) : t.toString();
         }
 
-        /** CockroachDB drops unique constraints as indexes ("DROP CONSTRAINT", CockroachDB docs: use DROP INDEX). */
+        /**
+         * CockroachDB refuses {@code ALTER TABLE ... DROP CONSTRAINT} for a unique constraint backed
+         * by an index (cockroachdb/cockroach issue 42840, open), and {@code DROP INDEX} without
+         * {@code CASCADE} for the index of a constraint declared with {@code UNIQUE} (docs, "DROP
+         * INDEX", CASCADE: "To drop an index created with CREATE UNIQUE INDEX, you do not need to use
+         * CASCADE", i.e. one made by a UNIQUE constraint does). CASCADE would also drop foreign keys
+         * relying on the index: the planner drops those first and makes them again afterwards.
+         */
         @Override
         String dropIndex(String table, String name, boolean constraint) {
-            return "DROP INDEX " + Identifiers.quote(table) + "@" + Identifiers.quote(name);
+            return "DROP INDEX " + Identifiers.quote(table) + "@" + Identifiers.quote(name) + (constraint ? " CASCADE" : "");
+        }
+
+        /**
+         * docs "ALTER COLUMN" (v24.x, "Alter column data types"): a change that is not a metadata-only
+         * widening needs {@code enable_experimental_alter_column_type_general}, is not supported inside
+         * an explicit transaction, nor on a column with a DEFAULT (until v25.1) or one that is indexed.
+         */
+        @Override
+        boolean convertsTypesInPlace() {
+            return false;
         }
 
         @Override
@@ -166,15 +190,20 @@ public abstract class Dialect {
             return "c.crdb_sql_type";
         }
 
+        /**
+         * {@code is_hidden} marks the implicit {@code rowid} and {@code crdb_region} and the user's
+         * NOT VISIBLE columns alike (CockroachDB docs, "information_schema", columns: "is_hidden:
+         * Whether the column is hidden"); {@link CatalogModel} tells them apart, so it is read, not filtered on.
+         */
         @Override
-        String hiddenColumnFilter() {
-            return " AND c.is_hidden = 'NO'";
+        String hiddenColumn() {
+            return "c.is_hidden";
         }
 
         @Override
-        SqlType liveType(ResultSet rs) throws SQLException {
+        SqlType liveType(CatalogRows.ColumnRow row) {
             // crdb_sql_type spells JSON as JSONB's alias; a type roachkit does not know stays unknown.
-            String crdb = rs.getString("crdb_sql_type");
+            String crdb = row.crdbSqlType();
             return crdb == null || crdb.equalsIgnoreCase("JSON") ? null : SqlType.parse(crdb);
         }
     }

@@ -404,6 +404,17 @@ public final class Planner {
             String cq = quote(c.name());
             String where = t.name() + "." + c.name();
             boolean typeChanges = !c.type().equals(lc.type());
+            if (typeChanges && !dialect.convertsTypesInPlace() && !lc.type().widensTo(c.type())) {
+                unsupported.add(v.file() + ":" + c.line() + ": " + where + " changes from " + lc.type() + " to "
+                        + c.type() + ", which is not a metadata-only widening. On " + dialect.name() + " an ALTER COLUMN"
+                        + " ... TYPE ... USING needs enable_experimental_alter_column_type_general (v24.x), cannot run"
+                        + " inside a transaction, and is refused for a column with a DEFAULT (v24.x) or in an index, so"
+                        + " roachkit does not issue it. Widen instead (a longer STRING, a DECIMAL with more precision, a"
+                        + " wider INT), or move the data over two versions: add a new column with a migration that fills"
+                        + " it (UPDATE " + t.name() + " SET <new> = CAST(" + c.name() + " AS " + c.type() + ")), and"
+                        + " drop the old column in the next version.");
+                return;
+            }
             if (typeChanges) {
                 retyped.computeIfAbsent(t.name(), k -> new HashSet<>()).add(c.name());
                 TypeChange tc = TypeChange.of(dialect, t.name(), c, lc, v.file());

@@ -162,7 +162,16 @@ public final class SchemaParser {
             }
             ConfigValue def = c.get("default");
             Optional<String> defaultExpr = Optional.empty();
-            if (def != null) {
+            if (def != null && def.valueType() == ConfigValueType.OBJECT) {
+                // A default per engine: { cockroach = "unique_rowid()", postgres = "..." }, both required.
+                ConfigObject variants = (ConfigObject) def;
+                unknownKeys(variants, EngineDefaults.KEYS, "default of " + name + "." + cname);
+                String crdb = defaultText(variants.get("cockroach"), name, cname, line(def), "cockroach");
+                String pg = defaultText(variants.get("postgres"), name, cname, line(def), "postgres");
+                if (crdb != null && pg != null) {
+                    defaultExpr = Optional.of(EngineDefaults.encode(crdb, pg));
+                }
+            } else if (def != null) {
                 String d = def.valueType() == ConfigValueType.STRING ? (String) def.unwrapped() : def.render();
                 if (d.contains(";")) {
                     problems.add(file, line(def), "default of " + name + "." + cname + " contains ';'; write one"
@@ -393,6 +402,22 @@ public final class SchemaParser {
             return otherwise;
         }
         return (Boolean) v.unwrapped();
+    }
+
+    /** One engine's variant of a per-engine default, or null (reported) when missing or unusable. */
+    private String defaultText(ConfigValue v, String table, String column, int line, String engine) {
+        if (v == null) {
+            problems.add(file, line, "default of " + table + "." + column + " names an engine but not " + engine
+                    + "; write default = { cockroach = \"...\", postgres = \"...\" } with both, or one plain default");
+            return null;
+        }
+        String d = v.valueType() == ConfigValueType.STRING ? (String) v.unwrapped() : v.render();
+        if (d.contains(";") || d.contains("\u0001")) {
+            problems.add(file, line(v), "default of " + table + "." + column + " for " + engine + " contains ';';"
+                    + " write one SQL expression such as now() or 0");
+            return null;
+        }
+        return d;
     }
 
     private static int line(ConfigValue v) {

@@ -34,14 +34,23 @@ import org.slf4j.LoggerFactory;
  * the transaction block ({@code AmbiguousCommitException}): the run stops, and the next run
  * skips a custom migration exactly when its commit (which records it) happened.
  *
+ * <p>Where DDL commits the open transaction ({@code db_migration_ddl_commits}: CockroachDB's
+ * {@code autocommit_before_ddl}, or its emulation on PostgreSQL) DDL steps run on their own, a
+ * custom migration holding DDL is recorded as begun before it runs ({@link #PENDING}), and
+ * schema-change jobs ({@code db_migration_schema_jobs}) are awaited before planning and after a
+ * step whose statement timed out while its job runs on.
+ *
  * <p>Thread-safe (stateless apart from the database).
  */
 public final class VersionExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(VersionExecutor.class);
+    /** Prefix of the progress key of a custom migration holding DDL that began but is not recorded as done. */
+    static final String PENDING = "pending:";
     private static final Pattern INDEX_NAME = Pattern.compile("^CREATE (UNIQUE )?INDEX (\"[^\"]+\") ON ");
 
     private final Database db;
     private final MigrateSettings settings;
+    private final AloneSteps alone;
 
     /**
      * @param db the database
@@ -50,6 +59,7 @@ public final class VersionExecutor {
     public VersionExecutor(Database db, MigrateSettings settings) {
         this.db = db;
         this.settings = settings;
+        this.alone = new AloneSteps(db, settings, this);
     }
 
     /**
@@ -149,9 +159,16 @@ public final class VersionExecutor {
             }
             long t0 = System.nanoTime();
             int index = n;
+            String how = "";
             try {
-                if (s.kind() == Step.Kind.CREATE_INDEX && concurrentIndexes()) {
+                if (s.kind() == Step.Kind.MIGRATION && settings.ddlCommits() && DdlStatements.hasDdl(s.sql())) {
+                    alone.runMigration(v, s, index, plan.steps().size(), lock, keys.get(s.migration()), done);
+                } else if (s.kind() == Step.Kind.CREATE_INDEX && concurrentIndexes()) {
                     createIndexConcurrently(v, s, index, plan.steps().size());
+                    how = " (concurrently)";
+                } else if (settings.ddlCommits() && s.kind() != Step.Kind.MIGRATION
+                        && s.kind() != Step.Kind.RECORD_VERSION) {
+                    how = alone.runStep(v, s, index, plan.steps().size());
                 } else {
                     db.transaction(c -> {
                         timeouts(c, true);
@@ -181,8 +198,7 @@ public final class VersionExecutor {
                         + index + " (" + s.description() + "): " + e.getMessage() + ". Steps before it are applied;"
                         + " fix the problem and start again to resume.", e.sqlState().orElse(null), e);
             }
-            report(progress, v, s, n, plan.steps().size(), t0, s.kind() == Step.Kind.CREATE_INDEX
-                    && concurrentIndexes() ? " (concurrently)" : "");
+            report(progress, v, s, n, plan.steps().size(), t0, how);
         }
     }
 
@@ -230,6 +246,9 @@ public final class VersionExecutor {
         if (settings.statementMode() && concurrentIndexes()) {
             dropInvalidIndexes(v);
         }
+        if (settings.schemaJobs()) {
+            alone.awaitSchemaJobs(v);
+        }
     }
 
     private void dropInvalidIndexes(Version v) {
@@ -262,6 +281,15 @@ public final class VersionExecutor {
 
     private void runStep(Connection c, Version v, Step s, int n, int total) throws SQLException {
         try {
+            if (settings.ddlCommits() && !c.getAutoCommit() && DdlStatements.hasDdl(s.sql())) {
+                // What CockroachDB does (autocommit_before_ddl: commit, then the DDL in a transaction of its own);
+                // on PostgreSQL told db_migration_ddl_commits = true, the emulation. No DDL should get here, and
+                // any that does behaves as it would on CockroachDB.
+                c.commit();
+                exec(c, s.sql());
+                c.commit();
+                return;
+            }
             exec(c, s.sql());
         } catch (SQLException e) {
             if (SqlStates.isRestart(e) || SqlStates.isConnectionFailure(e)) {

@@ -22,6 +22,14 @@ class DefaultsTest {
         assertThat(Ddl.normalizeDefault("NOW()")).isEqualTo("now()");
     }
 
+    /** CockroachDB's ::: inside a string literal is data: only the annotation after the literal goes. */
+    @Test
+    void aCockroachAnnotationInsideALiteralIsKept() {
+        assertThat(Ddl.normalizeDefault("'a:::b':::STRING")).isEqualTo("'a:::b'").isNotEqualTo(Ddl.normalizeDefault("'a'"));
+        assertThat(Ddl.normalizeDefault("e'x\\':::y':::STRING")).isEqualTo("'x'':::y'");
+        assertThat(Ddl.normalizeDefault("'current_timestamp()'")).isEqualTo("'current_timestamp()'");
+    }
+
     @Test
     void aTypeWordInsideAnIdentifierOrLiteralIsKept() {
         assertThat(Ddl.normalizeDefault("my_interval('x')")).isEqualTo("my_interval('x')");

@@ -165,6 +165,17 @@ public final class RetryingConnection implements Connection {
         sawError = false;
         unreplayable = ctx.settings.transparentRetries() ? null
                 : "transparent retries are off (db_transparent_retries = false)";
+        if (unreplayable == null && readCommitted()) {
+            unreplayable = "it runs under READ COMMITTED, where reads may change between statements, so a replay"
+                    + " cannot show the application saw the same data";
+        }
+    }
+
+    /** @return whether this transaction runs under READ COMMITTED (its own level, else the one detected at start) */
+    private boolean readCommitted() {
+        Integer own = session.isolation;
+        return own != null ? own == Connection.TRANSACTION_READ_COMMITTED
+                : ctx.effectiveIsolation() == dev.roachkit.core.Settings.Isolation.READ_COMMITTED;
     }
 
     /** ACTIVE: the journal stops; its memory and the result sets' slots are released. */

@@ -60,6 +60,27 @@ public final class RetryContext {
         return t instanceof SQLException && (SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t));
     }
 
+    private volatile Settings.Isolation effectiveIsolation;
+
+    /**
+     * @return the isolation transactions really run at ({@link #effectiveIsolation(Settings.Isolation)}),
+     *     else {@code db_isolation}
+     */
+    public Settings.Isolation effectiveIsolation() {
+        Settings.Isolation e = effectiveIsolation;
+        return e != null ? e : settings.isolation();
+    }
+
+    /**
+     * Records the isolation detected after connecting: under READ COMMITTED the proxy does not
+     * record transactions for replay.
+     *
+     * @param isolation the detected isolation; null leaves {@code db_isolation} in force
+     */
+    public void effectiveIsolation(Settings.Isolation isolation) {
+        this.effectiveIsolation = isolation;
+    }
+
     /** @return the settings */
     public Settings settings() {
         return settings;
