@@ -12,6 +12,8 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;
 import org.junit.platform.commons.support.ReflectionSupport;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The JUnit 5 extension behind {@link RoachkitTest}: creates, migrates, injects and drops the test
@@ -33,8 +36,8 @@ import org.junit.platform.commons.support.ReflectionSupport;
  * Stateless: each class's and test's databases are kept in JUnit's extension store, so classes
  * may run in parallel.
  */
-public final class RoachkitExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
-        AfterEachCallback, ParameterResolver {
+public final class RoachkitExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback,
+        BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RoachkitExtension.class);
     private static final String CLASS_SCOPE = "class";
     private static final String TEMPLATE = "template";
@@ -44,6 +47,20 @@ public final class RoachkitExtension implements BeforeAllCallback, AfterAllCallb
 
     /** Creates the extension; JUnit does, through {@link RoachkitTest}. */
     public RoachkitExtension() {
+    }
+
+    /**
+     * Skips the class, with the reason in the test report, where the chosen engine cannot run here
+     * (CockroachDB in a container without Docker); otherwise starts the test server.
+     */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        try {
+            TestServer.get();
+            return ConditionEvaluationResult.enabled("test server available");
+        } catch (TestAbortedException unavailable) {
+            return ConditionEvaluationResult.disabled(unavailable.getMessage());
+        }
     }
 
     @Override
