@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    static {
+        // Quiet by default: no jOOQ logo or "tip of the day" from roachkit's DSLContexts. jOOQ reads
+        // these when its classes first render; a user who wants them back sets them to false.
+        dev.roachkit.core.internal.JooqQuiet.apply();
+    }
     private static final AtomicReference<Database> CURRENT = new AtomicReference<>();
     private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
 
@@ -86,15 +92,20 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("Database.init() was already called; use Database.get(),"
                     + " or close() the first database before initialising another");
         }
-        Database db = open(settings);
+        Database db = connect(settings);
+        StringBuilder summary = new StringBuilder();
         try {
             for (StartupHook hook : ServiceLoader.load(StartupHook.class, Database.class.getClassLoader())) {
                 hook.onInit(db);
+                hook.summary(db).ifPresent(s -> summary.append(", ").append(s));
             }
         } catch (RuntimeException | Error e) {
             db.close();
             throw e;
         }
+        // The one INFO line of a normal start: engine, pool and (with db-migrate) schema version.
+        LOG.info("roachkit started: {} at {}, pool {}..{} connections{}", db.engine(),
+                String.join(",", settings.url().hosts()), settings.minConnections(), settings.maxConnections(), summary);
         if (!CURRENT.compareAndSet(current, db)) {
             db.close();
             throw new IllegalStateException("Database.init() ran twice concurrently; call it once at start-up");
@@ -128,13 +139,18 @@ public final class Database implements AutoCloseable {
      *     the credentials, database or TLS; the message names host:port and the cause, never the password
      */
     public static Database open(Settings settings) {
-        LOG.info("roachkit settings: {}", settings);
+        Database db = connect(settings);
+        LOG.info("roachkit connected to {} at {} (pool {}..{} connections)", db.engine(),
+                String.join(",", settings.url().hosts()), settings.minConnections(), settings.maxConnections());
+        return db;
+    }
+
+    private static Database connect(Settings settings) {
+        LOG.debug("roachkit settings: {}", settings);
         Engine engine = StartupProbe.await(settings);
         RetryContext retry = new RetryContext(settings, new RetryCounters());
         PooledDataSource pool = new PooledDataSource(
                 PoolFactory.start(settings, "roachkit-" + POOL_NUMBER.incrementAndGet()), settings, retry);
-        LOG.info("roachkit connected to {} at {} (pool {}..{} connections)", engine,
-                String.join(",", settings.url().hosts()), settings.minConnections(), settings.maxConnections());
         detectIsolation(settings, engine, pool, retry);
         return new Database(settings, engine, pool, new TransactionRunner(pool, retry));
     }
@@ -275,7 +291,7 @@ public final class Database implements AutoCloseable {
             if (effective != settings.isolation()) {
                 LOG.warn(line);
             } else {
-                LOG.info(line);
+                LOG.debug(line); // as asked: no news; start-up keeps to its one INFO line (issue 14)
             }
         } catch (SQLException e) {
             LOG.warn("Could not read the effective transaction isolation ({}); assuming db_isolation = {}",

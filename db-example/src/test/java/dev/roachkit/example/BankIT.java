@@ -7,6 +7,9 @@ import dev.roachkit.core.Database;
 import dev.roachkit.core.Settings;
 import dev.roachkit.core.TransactionRetrySQLException;
 import dev.roachkit.migrate.Migrator;
+import dev.roachkit.test.Isolation;
+import dev.roachkit.test.RoachkitTest;
+import dev.roachkit.test.TestDb;
 import dev.roachkit.testkit.TestServer;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -23,36 +26,28 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The bank against a real database migrated with the example's own schema files. */
+/**
+ * The bank against a real database migrated with the example's own schema files: a fresh one per test
+ * from roachkit's test kit, as an application's tests get it.
+ */
+@RoachkitTest(isolation = Isolation.METHOD, schema = "filesystem:database/schema",
+        settings = {"db_max_connections=10", "db_min_connections=1", "db_retry_max_attempts=30",
+                "db_retry_initial_backoff=2ms", "db_retry_max_backoff=50ms"})
 class BankIT {
-    private final TestServer server = TestServer.get();
-    private String name;
+    private TestDb testDb;
     private Database db;
     private Bank bank;
 
     @BeforeEach
     void open() {
-        name = "bank_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000000, 0x7fffffff));
-        server.createDatabase(name);
-        db = Database.open(settings("filesystem:database/schema"));
-        Migrator.of(db).migrate();
         bank = new Bank(db);
     }
 
-    @AfterEach
-    void close() {
-        db.close();
-        server.dropDatabase(name);
-    }
-
     private Settings settings(String location) {
-        return Settings.of(Map.of("db_url", server.url(name), "db_schema_location", location, "db_max_connections", 10,
-                "db_min_connections", 1, "db_retry_max_attempts", 30, "db_retry_initial_backoff", "2ms",
-                "db_retry_max_backoff", "50ms"));
+        return testDb.settings(Map.of("db_schema_location", location));
     }
 
     private UUID account(String user, String balance) {
@@ -132,7 +127,7 @@ class BankIT {
         }
         assertThat(bank.totalBalance(accounts)).isEqualByComparingTo("3000.00");
         assertThat(bank.lowestBalance(accounts)).isNotNegative();
-        try (Connection c = server.connect(name); Statement st = c.createStatement();
+        try (Connection c = testDb.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM transfers")) {
             rs.next();
             assertThat(rs.getInt(1)).as("one ledger row per committed transfer").isEqualTo(done);
@@ -141,15 +136,16 @@ class BankIT {
 
     @Test
     void versionTwoKeepsTheDataOfVersionOne() throws Exception {
-        server.dropDatabase(name);
-        server.createDatabase(name);
+        TestServer server = TestServer.get(); // start from an empty database of the same name
+        server.dropDatabase(testDb.name());
+        server.createDatabase(testDb.name());
         Path onlyV1 = Files.createTempDirectory(Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"))),
                 "v1-");
         Files.copy(Path.of("database/schema/v1.conf"), onlyV1.resolve("v1.conf"));
         try (Database v1 = Database.open(settings("filesystem:" + onlyV1))) {
             Migrator.of(v1).migrate();
         }
-        try (Connection c = server.connect(name); Statement st = c.createStatement()) {
+        try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO users (id, username) VALUES ('00000000-0000-0000-0000-000000000001', 'ada lovelace')");
             st.execute("INSERT INTO accounts (owner_id, balance) VALUES ('00000000-0000-0000-0000-000000000001', 12.34)");
             st.execute("INSERT INTO user_settings VALUES ('00000000-0000-0000-0000-000000000001', 'theme', 'dark')");
@@ -157,7 +153,7 @@ class BankIT {
         try (Database v2 = Database.open(settings("filesystem:database/schema"))) {
             assertThat(Migrator.of(v2).migrate()).hasSize(1);
         }
-        try (Connection c = server.connect(name); Statement st = c.createStatement()) {
+        try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT display_name FROM users")) {
                 rs.next();
                 assertThat(rs.getString(1)).isEqualTo("Ada Lovelace");
@@ -200,7 +196,7 @@ class BankIT {
             assertThat(demo).as("the demo still running").isNotDone();
             Thread.sleep(10);
         }
-        try (Connection c = server.connect(name); Statement st = c.createStatement()) {
+        try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
             assertThat(st.executeUpdate("UPDATE accounts SET balance = balance + 1"
                     + " WHERE id = (SELECT id FROM accounts ORDER BY id LIMIT 1)")).isEqualTo(1);
         }

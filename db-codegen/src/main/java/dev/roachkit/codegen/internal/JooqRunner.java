@@ -24,7 +24,11 @@ public final class JooqRunner {
      * @param directory the source root to write them to
      */
     public static void generate(Database db, String packageName, Path directory) {
+        dev.roachkit.core.internal.JooqQuiet.apply();
         Configuration config = new Configuration()
+                // jOOQ's own INFO chatter (logo, thanks, tips, every file written) stays out of the build
+                // log; CodeGenerator says in one line what was generated. Warnings still show.
+                .withLogging(org.jooq.meta.jaxb.Logging.WARN)
                 .withGenerator(new Generator()
                         .withDatabase(new org.jooq.meta.jaxb.Database()
                                 .withName("org.jooq.meta.postgres.PostgresDatabase")

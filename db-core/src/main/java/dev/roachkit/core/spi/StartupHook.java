@@ -16,4 +16,15 @@ public interface StartupHook {
      * @param db the database being initialised
      */
     void onInit(Database db);
+
+    /**
+     * What this hook contributes to the one INFO line {@link Database#init()} logs at start-up, asked
+     * after {@link #onInit(Database)}; db-migrate's says the schema version.
+     *
+     * @param db the database being initialised
+     * @return a short phrase, for example {@code schema version 3}; empty (the default) for none
+     */
+    default java.util.Optional<String> summary(Database db) {
+        return java.util.Optional.empty();
+    }
 }

@@ -20,4 +20,11 @@ public final class MigrateOnInit implements StartupHook {
             Migrator.of(db).migrate();
         }
     }
+
+    @Override
+    public java.util.Optional<String> summary(Database db) {
+        dev.roachkit.migrate.Status s = Migrator.of(db).status();
+        return java.util.Optional.of(s.filesFound() || s.current() > 0 ? "schema version " + s.current()
+                : "no schema files");
+    }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Assumptions;
  *       CockroachDB {@code postgresql://root@localhost:26257/defaultdb?sslmode=disable};</li>
  *   <li>otherwise an embedded PostgreSQL (zonky), started on first use and stopped at JVM exit.</li>
  * </ol>
- * Each test class gets a fresh database on it (see {@link DatabaseExtension}).
+ * Each test class gets a fresh database on it (db-core's {@code DatabaseExtension}, or db-test's {@code @RoachkitTest}).
  *
  * <p>Thread-safe; lazily initialised.
  */
@@ -158,6 +158,17 @@ public final class TestServer {
     }
 
     /**
+     * Creates a database as a copy of another (PostgreSQL's {@code CREATE DATABASE ... TEMPLATE});
+     * nobody may be connected to the template.
+     *
+     * @param name a plain identifier
+     * @param template the database copied, a plain identifier
+     */
+    public void createDatabaseFrom(String name, String template) {
+        admin("CREATE DATABASE " + name + " TEMPLATE " + template);
+    }
+
+    /**
      * Drops a database, disconnecting its sessions.
      *
      * @param name a plain identifier
@@ -186,15 +197,31 @@ public final class TestServer {
     }
 
     private static TestServer start() throws ServerUnavailable {
-        String mode = System.getProperty("roachkit.test.server", "");
-        if (mode.equals("cockroach")) {
-            return CockroachContainerServer.start();
+        // roachkit.test.engine is the documented name; roachkit.test.server is what -Pcockroach sets.
+        String mode = System.getProperty("roachkit.test.engine", "");
+        if (mode.isBlank()) {
+            mode = System.getProperty("roachkit.test.server", "");
         }
+        mode = mode.strip();
         String url = System.getProperty("DB_TEST_URL", System.getenv("DB_TEST_URL"));
-        if (url != null && !url.isBlank()) {
-            return fromUrl(url.strip(), "url");
+        switch (mode) {
+            case "cockroach":
+                return CockroachContainerServer.start();
+            case "embedded":
+                return embedded();
+            case "url":
+                if (url == null || url.isBlank()) {
+                    throw new IllegalStateException("roachkit.test.engine=url but DB_TEST_URL is not set. Fix: set"
+                            + " DB_TEST_URL=postgresql://user@host:5432/postgres, or choose another engine.");
+                }
+                return fromUrl(url.strip(), "url");
+            case "":
+                return url != null && !url.isBlank() ? fromUrl(url.strip(), "url") : embedded();
+            default:
+                throw new IllegalStateException("roachkit.test.engine='" + mode + "' is not an engine. Fix: use"
+                        + " embedded (PostgreSQL started in-process), url (the server in DB_TEST_URL) or cockroach"
+                        + " (CockroachDB in a Testcontainers container), or leave it unset.");
         }
-        return embedded();
     }
 
     static TestServer fromUrl(String url, String kind) {
