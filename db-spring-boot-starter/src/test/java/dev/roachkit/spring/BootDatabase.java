@@ -1,6 +1,5 @@
 package dev.roachkit.spring;
 
-import dev.roachkit.testkit.TestDatabase;
 import dev.roachkit.testkit.TestServer;
 import java.util.Locale;
 import java.util.Map;

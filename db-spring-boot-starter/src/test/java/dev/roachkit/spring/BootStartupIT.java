@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.roachkit.core.Database;
 import dev.roachkit.core.DatabaseConfigException;
 import dev.roachkit.migrate.Migrator;
-import dev.roachkit.testkit.TestDatabase;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;

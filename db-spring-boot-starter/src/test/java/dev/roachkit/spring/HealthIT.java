@@ -7,7 +7,6 @@ import dev.roachkit.core.Settings;
 import dev.roachkit.migrate.Migrator;
 import dev.roachkit.spring.app.TestApp;
 import dev.roachkit.testkit.FaultProxy;
-import dev.roachkit.testkit.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;

@@ -9,7 +9,6 @@ import dev.roachkit.core.Database;
 import dev.roachkit.spring.app.Audit;
 import dev.roachkit.spring.app.TestApp;
 import dev.roachkit.testkit.FaultProxy;
-import dev.roachkit.testkit.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.junit.jupiter.api.AfterAll;

@@ -11,8 +11,6 @@ import dev.roachkit.spring.app.Audit;
 import dev.roachkit.spring.app.ClassLevelRetrying;
 import dev.roachkit.spring.app.RetryScenarios;
 import dev.roachkit.spring.app.TestApp;
-import dev.roachkit.testkit.RestartInjection;
-import dev.roachkit.testkit.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

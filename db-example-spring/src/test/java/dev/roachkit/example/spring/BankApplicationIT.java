@@ -2,7 +2,6 @@ package dev.roachkit.example.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.roachkit.testkit.TestDatabase;
 import dev.roachkit.testkit.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -14,24 +13,24 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /** The Spring Boot bank, started as its main does, runs its demo with the total unchanged. */
 class BankApplicationIT {
-    static final TestDatabase DB = create();
+    static final TestServer SERVER = TestServer.get();
+    static final String NAME = create();
 
-    static TestDatabase create() {
-        TestServer server = TestServer.get();
+    static String create() {
         String name = "bank_spring_" + Long.toString(System.nanoTime(), 36);
-        server.createDatabase(name);
-        return new TestDatabase(server, name);
+        SERVER.createDatabase(name);
+        return name;
     }
 
     @AfterAll
     static void drop() {
-        DB.server().dropDatabase(DB.name());
+        SERVER.dropDatabase(NAME);
     }
 
     @Test
     void theDemoKeepsTheTotalWithNoFailedTransfer() throws Exception {
         try (ConfigurableApplicationContext ctx = SpringApplication.run(BankApplication.class,
-                "--roachkit.url=" + DB.url(), "--bank.demo.enabled=false")) {
+                "--roachkit.url=" + SERVER.url(NAME), "--bank.demo.enabled=false")) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             int code = ctx.getBean(BankDemo.class).run(8, 25, new PrintStream(buf, true, StandardCharsets.UTF_8));
             String out = buf.toString(StandardCharsets.UTF_8);
