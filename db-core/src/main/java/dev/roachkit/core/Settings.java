@@ -71,6 +71,8 @@ public final class Settings {
     public static final String TRANSPARENT_RETRIES = "db_transparent_retries";
     /** Key of the largest journal a transaction may keep and still be replayed (default 4 MB). */
     public static final String JOURNAL_MAX_BYTES = "db_journal_max_bytes";
+    /** Key switching the implicit {@code SELECT ... FOR UPDATE} in read-write transactions (default false). */
+    public static final String IMPLICIT_FOR_UPDATE = "db_implicit_for_update";
 
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
@@ -102,6 +104,7 @@ public final class Settings {
     private final Duration retryMaxBackoff;
     private final Duration retryMaxDuration;
     private final boolean transparentRetries;
+    private final boolean implicitForUpdate;
     private final long journalMaxBytes;
 
     private Settings(SettingsSources sources) {
@@ -163,6 +166,7 @@ public final class Settings {
         }
         this.retryMaxDuration = v.duration(RETRY_MAX_DURATION, Duration.ofMillis(1), false, "");
         this.transparentRetries = v.bool(TRANSPARENT_RETRIES);
+        this.implicitForUpdate = v.bool(IMPLICIT_FOR_UPDATE);
         this.journalMaxBytes = v.bytes(JOURNAL_MAX_BYTES, 1024);
 
         if (!problems.isEmpty()) {
@@ -332,6 +336,15 @@ public final class Settings {
     /** @return {@value #TRANSPARENT_RETRIES}: whether plain JDBC transactions are replayed on a restart (default true) */
     public boolean transparentRetries() {
         return transparentRetries;
+    }
+
+    /**
+     * @return {@value #IMPLICIT_FOR_UPDATE}: whether queries in read-write transactions are sent as
+     *     {@code SELECT ... FOR UPDATE} where that is valid (default false); a connection
+     *     ({@code jdbc:roachkit:} property) or a block ({@code TransactionOptions}) may override it
+     */
+    public boolean implicitForUpdate() {
+        return implicitForUpdate;
     }
 
     /** @return {@value #JOURNAL_MAX_BYTES}: the largest journal that is still replayed (default 4 MB) */

@@ -67,13 +67,25 @@ public final class TransactionRunner {
      * @return what the block returned
      */
     public <T> T run(JdbcFunction<T> body, boolean readOnly) {
+        return run(body, readOnly, null);
+    }
+
+    /**
+     * Runs a block in a transaction, retrying it as a whole on restarts.
+     *
+     * @param body the block
+     * @param readOnly whether to mark the transaction read-only
+     * @param implicitForUpdate the block's implicit FOR UPDATE, or null for {@code db_implicit_for_update}
+     * @return what the block returned
+     */
+    public <T> T run(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) {
         counters.blocks.increment();
         long start = System.nanoTime();
         int[] attempts = {0};
         try {
             return Failsafe.with(policy).get(() -> {
                 attempts[0]++;
-                return attempt(body, readOnly);
+                return attempt(body, readOnly, implicitForUpdate);
             });
         } catch (FailsafeException e) {
             throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
@@ -82,7 +94,7 @@ public final class TransactionRunner {
         }
     }
 
-    private <T> T attempt(JdbcFunction<T> body, boolean readOnly) throws SQLException {
+    private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) throws SQLException {
         counters.blockAttempts.increment();
         RetryingConnection c = pool.borrow();
         // What the block itself did that forbids running it again; the runner's own COMMIT does not count.
@@ -90,6 +102,7 @@ public final class TransactionRunner {
         boolean bodyDone = false;
         try {
             c.setManaged(true);
+            c.setImplicitForUpdate(implicitForUpdate);
             c.setAutoCommit(false);
             if (readOnly) {
                 c.setReadOnly(true);

@@ -109,6 +109,12 @@ public final class RetryingConnection implements Connection {
     private Journal journal;
     /** Where observations go when nothing is recorded; made when first needed. */
     private Digest scratch;
+    /** The implicit FOR UPDATE asked for this connection or block, or null for the setting's value. */
+    private Boolean implicitForUpdate;
+    /** ACTIVE: whether this transaction's queries are sent as locking reads. */
+    private boolean lockReads;
+    /** SQL text may have made the session read-only: no implicit FOR UPDATE on this connection any more. */
+    private boolean readOnlyBySql;
     private final List<RetryingStatement> statements = new ArrayList<>(4);
     private final List<RetryingResultSet> resultSets = new ArrayList<>(0);
 
@@ -137,6 +143,23 @@ public final class RetryingConnection implements Connection {
         this.managed = managed;
     }
 
+    /**
+     * Switches the implicit {@code SELECT ... FOR UPDATE} for this connection, overriding
+     * {@code db_implicit_for_update}; takes effect from the next transaction. Reads in
+     * read-write transactions are then sent as locking reads where that is valid (see
+     * {@code LockingRead}); read-only transactions and auto-commit statements never are.
+     *
+     * @param on true or false to override the setting, null to follow it again
+     */
+    public void setImplicitForUpdate(Boolean on) {
+        this.implicitForUpdate = on;
+    }
+
+    /** @return whether new transactions on this connection use the implicit FOR UPDATE */
+    public boolean implicitForUpdate() {
+        return implicitForUpdate != null ? implicitForUpdate : ctx.settings.implicitForUpdate();
+    }
+
     /** @return the estimated memory of the current transaction's journal, in bytes */
     public long journalBytes() {
         return journal == null ? 0 : journal.bytes();
@@ -163,6 +186,7 @@ public final class RetryingConnection implements Connection {
         tx = Tx.ACTIVE;
         epoch++;
         sawError = false;
+        lockReads = implicitForUpdate() && !readOnlyBySql && !Boolean.TRUE.equals(session.readOnly);
         unreplayable = ctx.settings.transparentRetries() ? null
                 : "transparent retries are off (db_transparent_retries = false)";
     }
@@ -327,6 +351,30 @@ public final class RetryingConnection implements Connection {
         if (text.has(SqlText.SESSION_SET)) {
             session.sql(sql, tx != Tx.IDLE);
         }
+        if (!readOnlyBySql && implicitForUpdate() && LockingRead.mayMakeReadOnly(sql)) {
+            // BEGIN READ ONLY, SET TRANSACTION READ ONLY, default_transaction_read_only: FOR UPDATE would fail
+            lockReads = false;
+            if (tx == Tx.IDLE || !LockingRead.transactionScoped(sql)) {
+                readOnlyBySql = true;
+            }
+        }
+    }
+
+    /** @return whether queries of the current transaction are sent with the implicit FOR UPDATE */
+    boolean locksReads() {
+        return lockReads && tx == Tx.ACTIVE;
+    }
+
+    /**
+     * @param sql a query's text
+     * @return the text to send: with the implicit FOR UPDATE when the transaction locks reads and the query allows it
+     */
+    String lockingText(String sql) {
+        if (!locksReads()) {
+            return sql;
+        }
+        String locked = LockingRead.rewrite(sql);
+        return locked == null ? sql : locked;
     }
 
     /**

@@ -81,7 +81,7 @@ public class RetryingStatement implements Statement {
         }
     }
 
-    private void applySettings(Statement s) throws SQLException {
+    final void applySettings(Statement s) throws SQLException {
         if (fetchSize != null) {
             s.setFetchSize(fetchSize);
         }
@@ -278,14 +278,15 @@ public class RetryingStatement implements Statement {
     public ResultSet executeQuery(String text) throws SQLException {
         SqlText t = SqlText.of(text);
         beforeExecute(t);
+        String sent = conn.lockingText(text);
         ResultSet rs;
         try {
-            rs = delegate.executeQuery(text);
+            rs = delegate.executeQuery(sent);
         } catch (SQLException e) {
             return conn.recover(e, t.rerunnable(), () -> executeQuery(text));
         }
         conn.afterExecute(t, text);
-        return wrap(rs, record(QUERY, text, null, null, null, true));
+        return wrap(rs, record(QUERY, sent, null, null, null, true));
     }
 
     @Override
@@ -389,15 +390,17 @@ public class RetryingStatement implements Statement {
     private boolean execute(String text, Object keys) throws SQLException {
         SqlText t = SqlText.of(text);
         beforeExecute(t);
+        // Generated keys make pgjdbc add RETURNING: no lock there.
+        String sent = keys == null ? conn.lockingText(text) : text;
         boolean r;
         try {
-            r = keys == null ? delegate.execute(text) : executeWithKeys(delegate, text, keys);
+            r = keys == null ? delegate.execute(sent) : executeWithKeys(delegate, text, keys);
         } catch (SQLException e) {
             return conn.recover(e, t.rerunnable(), () -> execute(text, keys));
         }
         closeCurrent();
         conn.afterExecute(t, text);
-        record(EXECUTE, text, keys, null, null, false);
+        record(EXECUTE, sent, keys, null, null, false);
         Digest d = digest();
         if (d != null) {
             d.addBool(r);
