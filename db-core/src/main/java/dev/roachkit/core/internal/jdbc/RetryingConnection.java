@@ -115,8 +115,12 @@ public final class RetryingConnection implements Connection {
     private boolean lockReads;
     /** SQL text may have made the session read-only: no implicit FOR UPDATE on this connection any more. */
     private boolean readOnlyBySql;
-    private final List<RetryingStatement> statements = new ArrayList<>(4);
-    private final List<RetryingResultSet> resultSets = new ArrayList<>(0);
+    /** Open statements, in {@code [0, statementCount)}; a plain array because most connections make one or two. */
+    private RetryingStatement[] statements = NO_STATEMENTS;
+    private int statementCount;
+    /** Result sets with a journal slot; made on the first, since auto-commit work never records one. */
+    private List<RetryingResultSet> resultSets;
+    private static final RetryingStatement[] NO_STATEMENTS = {};
 
     /**
      * @param delegate a physical connection in autocommit mode (from the pool or the driver)
@@ -211,9 +215,9 @@ public final class RetryingConnection implements Connection {
         session.rollback();
         if (!lost) {
             // A replay left its own parameters and batches on the physical statements: put the application's back.
-            for (RetryingStatement s : statements) {
+            for (int i = 0; i < statementCount; i++) {
                 try {
-                    s.afterReplay();
+                    statements[i].afterReplay();
                 } catch (SQLException e) {
                     markIfBroken(e);
                 }
@@ -242,7 +246,7 @@ public final class RetryingConnection implements Connection {
     }
 
     private void detachResultSets() {
-        if (!resultSets.isEmpty()) {
+        if (resultSets != null && !resultSets.isEmpty()) {
             for (RetryingResultSet rs : resultSets) {
                 rs.detach();
             }
@@ -291,7 +295,7 @@ public final class RetryingConnection implements Connection {
 
     Journal journal() {
         if (journal == null) {
-            journal = new Journal();
+            journal = Journal.take();
         }
         return journal;
     }
@@ -420,19 +424,33 @@ public final class RetryingConnection implements Connection {
     }
 
     void register(RetryingStatement st) {
-        statements.add(st);
+        if (statementCount == statements.length) {
+            statements = java.util.Arrays.copyOf(statements, Math.max(2, statementCount * 2));
+        }
+        statements[statementCount++] = st;
     }
 
     void unregisterStatement(RetryingStatement st) {
-        statements.remove(st);
+        for (int i = statementCount - 1; i >= 0; i--) {
+            if (statements[i] == st) {
+                System.arraycopy(statements, i + 1, statements, i, statementCount - i - 1);
+                statements[--statementCount] = null;
+                return;
+            }
+        }
     }
 
     void registerResultSet(RetryingResultSet rs) {
+        if (resultSets == null) {
+            resultSets = new ArrayList<>(4);
+        }
         resultSets.add(rs);
     }
 
     void unregisterResultSet(RetryingResultSet rs) {
-        resultSets.remove(rs);
+        if (resultSets != null) {
+            resultSets.remove(rs);
+        }
     }
 
     /**
@@ -629,8 +647,8 @@ public final class RetryingConnection implements Connection {
         Connection fresh = source.open();
         try {
             session.restoreOn(fresh);
-            for (RetryingStatement s : statements) {
-                s.rebind(fresh);
+            for (int i = 0; i < statementCount; i++) {
+                statements[i].rebind(fresh);
             }
         } catch (SQLException e) {
             try {
@@ -677,14 +695,16 @@ public final class RetryingConnection implements Connection {
             if (!d.sameAs(j.digest())) {
                 throw divergence("the replay read different data than the application had seen", null);
             }
-            for (RetryingResultSet r : resultSets) {
-                int slot = r.slot();
-                if (slot >= 0 && slot < sets.length) {
-                    r.swap(sets[slot]);
+            if (resultSets != null) {
+                for (RetryingResultSet r : resultSets) {
+                    int slot = r.slot();
+                    if (slot >= 0 && slot < sets.length) {
+                        r.swap(sets[slot]);
+                    }
                 }
             }
-            for (RetryingStatement s : statements) {
-                s.afterReplay();
+            for (int i = 0; i < statementCount; i++) {
+                statements[i].afterReplay();
             }
         } finally {
             for (Statement t : temporary.values()) {
@@ -1223,12 +1243,18 @@ public final class RetryingConnection implements Connection {
             return;
         }
         closed = true;
-        for (RetryingStatement s : new ArrayList<>(statements)) {
-            s.closeQuietly();
+        // closeQuietly does not unregister, so the array can be walked as it is
+        for (int i = 0; i < statementCount; i++) {
+            statements[i].closeQuietly();
+            statements[i] = null;
         }
-        statements.clear();
+        statementCount = 0;
         endRecording();
         tx = Tx.IDLE;
+        if (journal != null) {
+            Journal.giveBack(journal);
+            journal = null;
+        }
         if (session.dirty() && !lost) {
             // SET statements, client info, locks or temporary tables would reach the pool's next borrower.
             source.discard(delegate);

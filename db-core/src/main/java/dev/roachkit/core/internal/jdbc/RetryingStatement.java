@@ -40,7 +40,9 @@ public class RetryingStatement implements Statement {
     private boolean closed;
     private RetryingResultSet current;
     /** Pending batch entries: SQL strings here, parameter snapshots in {@link RetryingPreparedStatement}. */
-    final List<Object> batch = new ArrayList<>(0);
+    List<Object> batch = NO_BATCH;
+    /** Shared until the first {@code addBatch}: most statements never batch. Never added to. */
+    static final List<Object> NO_BATCH = java.util.Collections.emptyList();
 
     // Settings re-applied to a fresh physical statement; null/negative = never set.
     private Integer fetchSize;
@@ -412,6 +414,9 @@ public class RetryingStatement implements Statement {
     public void addBatch(String text) throws SQLException {
         checkOpen();
         delegate.addBatch(text);
+        if (batch == NO_BATCH) {
+            batch = new ArrayList<>(4);
+        }
         batch.add(text);
     }
 
