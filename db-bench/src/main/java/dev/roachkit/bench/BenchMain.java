@@ -67,6 +67,8 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         System.setProperty("org.slf4j.simpleLogger.log.org.jooq", "error");
+        // the cuts section terminates connections on purpose: the pool's warnings about it are expected
+        System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "error");
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
         Path out = Path.of("BENCHMARKS.md");
@@ -169,8 +171,29 @@ public final class BenchMain {
         if (wanted("pgbench")) {
             pgbench();
         }
+        FaultBench faults = new FaultBench(md, m -> {
+            Map<String, Object> all = new java.util.HashMap<>(m);
+            all.put("db_url", url);
+            all.put("db_migrate_on_start", "false");
+            return Settings.of(all);
+        }, host, port, databaseName(), quick, targets);
+        if (wanted("cuts")) {
+            faults.cuts();
+        }
+        if (wanted("rmw")) {
+            faults.readModifyWrite();
+        }
+        if (wanted("overload")) {
+            faults.overload();
+        }
         md.append("\n## Targets\n\n");
         targets.forEach((k, v) -> md.append("- ").append(v ? "met: " : "**missed**: ").append(k).append('\n'));
+    }
+
+    /** @return the database the URL names ({@code postgres} for the embedded server) */
+    private String databaseName() {
+        String path = java.net.URI.create(url.replaceFirst("^jdbc:", "")).getPath();
+        return path == null || path.length() <= 1 ? "postgres" : path.substring(1);
     }
 
     private static boolean wanted(String section) {

@@ -28,6 +28,7 @@ import java.time.Duration;
 public final class TransactionRunner {
     private final PooledDataSource pool;
     private final RetryCounters counters;
+    private final RetryContext ctx;
     private final RetryPolicy<Object> policy;
     private final String password;
 
@@ -38,6 +39,7 @@ public final class TransactionRunner {
     public TransactionRunner(PooledDataSource pool, RetryContext ctx) {
         this.pool = pool;
         this.counters = ctx.counters();
+        this.ctx = ctx;
         this.password = ctx.settings().url().password();
         this.policy = RetryContext.policy(ctx.settings())
                 .handleIf(TransactionRunner::retryable)
@@ -82,16 +84,38 @@ public final class TransactionRunner {
         counters.blocks.increment();
         long start = System.nanoTime();
         int[] attempts = {0};
+        boolean[] turn = {false};
         try {
             return Failsafe.with(policy).get(() -> {
                 attempts[0]++;
+                if (attempts[0] == 2) {
+                    turn[0] = takeTurn(start);
+                }
                 return attempt(body, readOnly, implicitForUpdate);
             });
         } catch (FailsafeException e) {
             throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
         } catch (RuntimeException e) {
             throw outcome(e, attempts[0], start);
+        } finally {
+            if (turn[0]) {
+                ctx.endRetry();
+            }
         }
+    }
+
+    /** A turn to run the block again under {@code db_retry_max_concurrent}; none in time ends the retries. */
+    private boolean takeTurn(long start) throws SQLException {
+        try {
+            if (ctx.beginRetry(start)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new TransactionRetrySQLException("The transaction block gave up: no turn to retry came within"
+                + " db_retry_max_duration (db_retry_max_concurrent = " + ctx.settings().retryMaxConcurrent()
+                + " transactions were retrying already)", 1, Duration.ofNanos(System.nanoTime() - start), null);
     }
 
     private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) throws SQLException {

@@ -525,6 +525,7 @@ public final class RetryingConnection implements Connection {
     private <T> T withRetries(SQLException first, SqlCall<T> retry, boolean replay) throws SQLException {
         long start = System.nanoTime();
         int[] attempts = {1};
+        boolean[] turn = {false};
         recovering = true;
         try {
             return Failsafe.with(ctx.replayPolicy).get(execution -> {
@@ -535,6 +536,10 @@ public final class RetryingConnection implements Connection {
                     throw first; // the failed call was attempt 1: let the policy back off before attempt 2
                 }
                 attempts[0]++;
+                if (!turn[0]) {
+                    waitForTurn(start, attempts[0], first, replay);
+                    turn[0] = true;
+                }
                 if (replay) {
                     ctx.counters.replays.increment();
                     try {
@@ -600,6 +605,31 @@ public final class RetryingConnection implements Connection {
             throw fe;
         } finally {
             recovering = false;
+            if (turn[0]) {
+                ctx.endRetry();
+            }
+        }
+    }
+
+    /** Waits for a turn under {@code db_retry_max_concurrent}; gives up (Final) when none comes in time. */
+    private void waitForTurn(long start, int attempt, SQLException first, boolean replay) throws SQLException {
+        boolean got;
+        try {
+            got = ctx.beginRetry(start);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            got = false;
+        }
+        if (!got) {
+            String why = "Gave up after " + (attempt - 1) + " attempt(s): no turn to retry came within"
+                    + " db_retry_max_duration = " + Durations.human(ctx.settings.retryMaxDuration())
+                    + " (db_retry_max_concurrent = " + ctx.settings.retryMaxConcurrent()
+                    + " transactions were retrying already); last error: " + first.getMessage();
+            if (replay) {
+                giveUp(why);
+            }
+            throw new Final(new TransactionRetrySQLException(why, attempt - 1,
+                    Duration.ofNanos(System.nanoTime() - start), first));
         }
     }
 
