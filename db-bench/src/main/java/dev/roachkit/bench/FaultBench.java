@@ -34,6 +34,8 @@ final class FaultBench {
     private final String database;
     private final boolean quick;
     private final Map<String, Boolean> targets;
+    /** The application name of every connection the sections open, so the cutter terminates only those. */
+    private static final String APP = "roachkit-bench-faults";
 
     FaultBench(StringBuilder md, Function<Map<String, Object>, Settings> settings, String host, int port,
                String database, boolean quick, Map<String, Boolean> targets) {
@@ -200,7 +202,7 @@ final class FaultBench {
             try {
                 Thread.sleep(interval);
                 exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
-                        + " AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+                        + " AND pid <> pg_backend_pid() AND application_name = '" + APP + "'");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (SQLException e) {
@@ -218,6 +220,7 @@ final class FaultBench {
         c.setMaximumPoolSize(size);
         c.setMinimumIdle(size);
         c.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
+        c.addDataSourceProperty("ApplicationName", APP);
         dbSettings.forEach(c::addDataSourceProperty);
         return new HikariDataSource(c);
     }
@@ -230,6 +233,7 @@ final class FaultBench {
         c.setMaximumPoolSize(size);
         c.setMinimumIdle(size);
         c.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
+        c.addDataSourceProperty("ApplicationName", APP);
         return new HikariDataSource(c);
     }
 
@@ -245,6 +249,7 @@ final class FaultBench {
         Map<String, Object> m = new LinkedHashMap<>(retrySettings());
         m.put("db_min_connections", pool);
         m.put("db_max_connections", pool);
+        m.put("db_application_name", APP);
         m.putAll(extra);
         return m;
     }
@@ -278,11 +283,11 @@ final class FaultBench {
     void cuts() throws Exception {
         int threads = 8;
         int accounts = 1000;
-        long millis = quick ? 1500 : 10_000;
+        long millis = quick ? 1000 : 10_000;
         long interval = 700;
         md.append("\n## 8. Goodput under connection cuts\n\n").append(threads).append(" threads, blind transfers (two")
                 .append(" UPDATEs and a ledger row with a client-made id) over ").append(accounts)
-                .append(" accounts; every ").append(interval).append(" ms every connection to the database is")
+                .append(" accounts; every ").append(interval).append(" ms every connection the benchmark opened is")
                 .append(" terminated (`pg_terminate_backend`); ").append(millis / 1000.0).append(" s per variant,")
                 .append(" one after the other. Ratio is to raw HikariCP + pgjdbc. \"Lost or doubled\" checks that the")
                 .append(" ledger holds every committed transfer once (failed and ambiguous ones may or may not be there).\n\n");
@@ -317,7 +322,7 @@ final class FaultBench {
     void readModifyWrite() throws Exception {
         int threads = 16;
         int accounts = 10;
-        long millis = quick ? 1500 : 8_000;
+        long millis = quick ? 1000 : 8_000;
         md.append("\n## 9. Read-modify-write contention, implicit `FOR UPDATE`\n\n").append(threads)
                 .append(" threads, ").append(accounts).append(" accounts, SERIALIZABLE: read both balances, write back")
                 .append(" absolute values, plain JDBC through `db.pool()` (transparent replay); ").append(millis / 1000.0)
@@ -348,7 +353,7 @@ final class FaultBench {
         int threads = 16;
         int accounts = 10;
         int hogs = 2 * Runtime.getRuntime().availableProcessors();
-        long millis = quick ? 1500 : 8_000;
+        long millis = quick ? 1000 : 8_000;
         md.append("\n## 10. Overload: contended transfers beside CPU hogs\n\n").append(threads)
                 .append(" threads, blind transfers over ").append(accounts).append(" accounts through `jdbc:roachkit:`")
                 .append(" in HikariCP; \"hogs\" runs ").append(hogs).append(" threads spinning on the CPU beside it. ")

@@ -223,6 +223,53 @@ class ImplicitForUpdateIT {
                 .isInstanceOf(SQLException.class).hasMessageContaining("db_implicit_for_update");
     }
 
+    /**
+     * A view holding an aggregate looks like a table in the text, and PostgreSQL rejects
+     * {@code FOR UPDATE} on it (0A000): the error is seen once, then the query runs without the lock.
+     */
+    @Test
+    void aQueryTheServerRefusesToLockFailsOnceThenRunsPlain() throws SQLException {
+        tdb.execute("CREATE OR REPLACE VIEW acct_total AS SELECT sum(balance) AS total FROM acct");
+        for (boolean prepared : new boolean[] {true, false}) {
+            String sql = "SELECT total FROM acct_total" + (prepared ? " WHERE total > ?" : "");
+            try (Connection c = on.pool().getConnection()) {
+                c.setAutoCommit(false);
+                SQLException first = null;
+                try {
+                    total(c, sql, prepared);
+                } catch (SQLException e) {
+                    first = e;
+                }
+                assertThat((Object) first).as("the server's refusal reaches the caller once").isNotNull();
+                assertThat(first.getSQLState()).isEqualTo("0A000");
+                c.rollback();
+                assertThat(total(c, sql, prepared)).isEqualTo(200);
+                c.commit();
+            }
+            try (Connection c = on.pool().getConnection()) {
+                c.setAutoCommit(false);
+                assertThat(total(c, sql, prepared)).isEqualTo(200);
+                c.commit();
+            }
+        }
+    }
+
+    private static long total(Connection c, String sql, boolean prepared) throws SQLException {
+        if (prepared) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, 0);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     @Test
     void aLockedReadIsReplayedAfterARestart() throws SQLException {
         try (Connection c = on.pool().getConnection()) {

@@ -19,8 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code FOR SHARE}, ...), no {@code FROM} ({@code SELECT 1}, {@code SELECT f()}), a statement
  * that does not start with {@code SELECT} ({@code WITH}, {@code VALUES}, {@code TABLE}, a
  * parenthesised query, {@code DECLARE ... CURSOR}), more than one statement. What it cannot see
- * from the text: a view or a user-defined aggregate that {@code FOR UPDATE} rejects; such a
- * query fails with the server's error, so turn the option off for that transaction.
+ * from the text: a view or a user-defined aggregate that {@code FOR UPDATE} rejects, a table the
+ * user may only read; such a query fails once with the server's error, and from then on is sent
+ * without the lock ({@link #refused}). Catalogs and system views ({@code pg_...},
+ * {@code information_schema}, {@code crdb_internal}) and {@code AS OF SYSTEM TIME} are skipped.
  *
  * <p>The clause goes after the last token, before a trailing {@code ;} and trailing comments.
  *
@@ -38,7 +40,7 @@ final class LockingRead {
 
     /** Words that make {@code FOR UPDATE} invalid (or change what the query means), wherever they are. */
     private static final String[] FORBIDDEN = {"DISTINCT", "GROUP", "HAVING", "UNION", "INTERSECT", "EXCEPT", "OVER",
-        "WINDOW", "VALUES", "INTO", "TIES", "FULL", "RIGHT"};
+        "WINDOW", "VALUES", "INTO", "TIES", "FULL", "RIGHT", "SYSTEM", "INFORMATION_SCHEMA", "CRDB_INTERNAL"};
 
     /** Built-in aggregate functions of PostgreSQL and CockroachDB (a call makes the query an aggregate). */
     private static final String[] AGGREGATES = {"COUNT", "SUM", "AVG", "MIN", "MAX", "ARRAY_AGG", "STRING_AGG",
@@ -71,6 +73,27 @@ final class LockingRead {
             CACHE.putIfAbsent(sql, result == null ? NONE : result);
         }
         return result;
+    }
+
+    /**
+     * The server refused a rewritten query because of the lock (a view or a user-defined
+     * aggregate the text did not show, SELECT privilege only, a read-only session): the text is
+     * sent as it is from now on, so the error is seen once, not on every run.
+     *
+     * @param sql the application's text
+     * @param e what the server said
+     * @return whether the failure is one the lock can cause (the text is then remembered)
+     */
+    static boolean refused(String sql, java.sql.SQLException e) {
+        String state = e.getSQLState();
+        if (sql == null || state == null || !(state.equals("0A000") || state.equals("42501") || state.equals("25006")
+                || state.equals("42809") || state.equals("55000"))) {
+            return false;
+        }
+        if (sql.length() <= CACHED_LENGTH) {
+            CACHE.put(sql, NONE); // even past the bound: few texts fail this way, and each must stop failing
+        }
+        return true;
     }
 
     /**
@@ -241,6 +264,9 @@ final class LockingRead {
                 if (is(start, len, w)) {
                     return false;
                 }
+            }
+            if (len > 3 && s.regionMatches(true, start, "PG_", 0, 3)) {
+                return false; // catalogs and system views (pg_stat_activity holds outer joins), pg_ functions
             }
             if (is(start, len, "LEFT") && !callFollows()) {
                 return false; // LEFT JOIN (left(...) is a string function)

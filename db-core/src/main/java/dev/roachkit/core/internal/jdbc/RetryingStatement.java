@@ -285,6 +285,9 @@ public class RetryingStatement implements Statement {
         try {
             rs = delegate.executeQuery(sent);
         } catch (SQLException e) {
+            if (sent != text) {
+                LockingRead.refused(text, e);
+            }
             return conn.recover(e, t.rerunnable(), () -> executeQuery(text));
         }
         conn.afterExecute(t, text);
@@ -398,6 +401,9 @@ public class RetryingStatement implements Statement {
         try {
             r = keys == null ? delegate.execute(sent) : executeWithKeys(delegate, text, keys);
         } catch (SQLException e) {
+            if (sent != text) {
+                LockingRead.refused(text, e);
+            }
             return conn.recover(e, t.rerunnable(), () -> execute(text, keys));
         }
         closeCurrent();

@@ -76,6 +76,11 @@ class LockingReadTest {
         "",
         "   -- only a comment",
         "SELECT",
+        "SELECT * FROM pg_stat_activity",
+        "SELECT pid FROM pg_catalog.pg_stat_activity WHERE datname = ?",
+        "SELECT table_name FROM information_schema.tables",
+        "SELECT * FROM crdb_internal.ranges",
+        "SELECT * FROM lk_a AS OF SYSTEM TIME '-1s'",
     })
     void leavesHostileQueriesAlone(String sql) {
         assertThat(LockingRead.rewrite(sql)).isNull();
