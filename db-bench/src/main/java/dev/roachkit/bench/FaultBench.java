@@ -279,6 +279,11 @@ final class FaultBench {
         }
     }
 
+    /** Runs a workload briefly, uncounted, so the first variant measured does not pay for JIT and pool warm-up. */
+    private void warmUp(int threads, Measure.Op op) throws InterruptedException {
+        Measure.run(threads, quick ? 100 : 2000, op);
+    }
+
     /** Goodput while every connection is cut every 700 ms. */
     void cuts() throws Exception {
         int threads = 8;
@@ -295,6 +300,8 @@ final class FaultBench {
         resetAccounts(accounts);
         try (HikariDataSource raw = rawPool(threads)) {
             AtomicLong amb = new AtomicLong();
+            warmUp(threads, t -> blindTransfer(raw, accounts, amb));
+            resetAccounts(accounts);
             results.put("raw HikariCP + pgjdbc (no retry)", measure(threads, millis, accounts,
                     t -> blindTransfer(raw, accounts, amb), amb, null, cutter(interval)));
         }
@@ -330,6 +337,10 @@ final class FaultBench {
                 .append(" (gave up). \"Total checked\": the balances still sum to the start. Ratio is to")
                 .append(" `db_implicit_for_update = false`.\n\n");
         Map<String, Outcome> results = new LinkedHashMap<>();
+        resetAccounts(accounts);
+        try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of())))) {
+            warmUp(threads, t -> readModifyWrite(db.pool(), accounts));
+        }
         for (boolean lock : new boolean[] {false, true}) {
             resetAccounts(accounts);
             try (Database db = Database.open(settings.apply(dbSettings(threads,
@@ -360,6 +371,10 @@ final class FaultBench {
                 .append(millis / 1000.0).append(" s per variant. Ratio is to the same settings without hogs; the cap is")
                 .append(" `db_retry_max_concurrent`.\n\n");
         Map<String, Outcome> results = new LinkedHashMap<>();
+        resetAccounts(accounts);
+        try (HikariDataSource rk = roachkitDriverPool(threads, retrySettings())) {
+            warmUp(threads, t -> blindTransfer(rk, accounts, new AtomicLong()));
+        }
         for (int cap : new int[] {0, 4}) {
             for (boolean hog : new boolean[] {false, true}) {
                 resetAccounts(accounts);

@@ -70,6 +70,14 @@ import java.util.concurrent.Executor;
  *     ({@link SessionState}); a session that holds state no fresh connection can get back
  *     (advisory locks, temporary tables, {@code LISTEN}, the physical connection taken through
  *     {@code unwrap}, ...) is <em>pinned</em>: losing it is an error, never a silent reconnect.</li>
+ * <li>Locking reads ({@code db_implicit_for_update}, {@link #setImplicitForUpdate}): decided when a
+ *     transaction begins (IDLE to ACTIVE): on unless the session is read-only, by JDBC or by SQL
+ *     text seen so far; SQL that may make the transaction read-only turns it off for the rest of
+ *     it. Queries then go out with {@code FOR UPDATE} where {@link LockingRead} allows; the journal
+ *     holds the text sent, and prepared statements keep both physical forms. Auto-commit (IDLE)
+ *     never locks.</li>
+ * <li>Retrying (a replay, or an auto-commit re-run) first takes a turn from
+ *     {@code db_retry_max_concurrent} and gives it back when done; no turn in time is a give-up.</li>
  * </ul>
  *
  * <p>Inside a Failsafe-wrapped block ({@link #setManaged(boolean) managed}) nothing is recorded
