@@ -84,31 +84,32 @@ public final class TransactionRunner {
         counters.blocks.increment();
         long start = System.nanoTime();
         int[] attempts = {0};
-        boolean[] turn = {false};
         try {
             return Failsafe.with(policy).get(() -> {
                 attempts[0]++;
-                if (attempts[0] == 2) {
-                    turn[0] = takeTurn(start);
+                if (attempts[0] == 1) {
+                    return attempt(body, readOnly, implicitForUpdate);
                 }
-                return attempt(body, readOnly, implicitForUpdate);
+                // A run again takes a turn for that run only: a block sleeping in its backoff holds none.
+                takeTurn(start);
+                try {
+                    return attempt(body, readOnly, implicitForUpdate);
+                } finally {
+                    ctx.endRetry();
+                }
             });
         } catch (FailsafeException e) {
             throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
         } catch (RuntimeException e) {
             throw outcome(e, attempts[0], start);
-        } finally {
-            if (turn[0]) {
-                ctx.endRetry();
-            }
         }
     }
 
     /** A turn to run the block again under {@code db_retry_max_concurrent}; none in time ends the retries. */
-    private boolean takeTurn(long start) throws SQLException {
+    private void takeTurn(long start) throws SQLException {
         try {
             if (ctx.beginRetry(start)) {
-                return true;
+                return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -76,8 +76,9 @@ import java.util.concurrent.Executor;
  *     it. Queries then go out with {@code FOR UPDATE} where {@link LockingRead} allows; the journal
  *     holds the text sent, and prepared statements keep both physical forms. Auto-commit (IDLE)
  *     never locks.</li>
- * <li>Retrying (a replay, or an auto-commit re-run) first takes a turn from
- *     {@code db_retry_max_concurrent} and gives it back when done; no turn in time is a give-up.</li>
+ * <li>Each retry attempt (a replay, or an auto-commit re-run) first takes a turn from
+ *     {@code db_retry_max_concurrent} and gives it back when the attempt ends (backoff sleeps hold
+ *     none); no turn in time is a give-up.</li>
  * </ul>
  *
  * <p>Inside a Failsafe-wrapped block ({@link #setManaged(boolean) managed}) nothing is recorded
@@ -533,7 +534,6 @@ public final class RetryingConnection implements Connection {
     private <T> T withRetries(SQLException first, SqlCall<T> retry, boolean replay) throws SQLException {
         long start = System.nanoTime();
         int[] attempts = {1};
-        boolean[] turn = {false};
         recovering = true;
         try {
             return Failsafe.with(ctx.replayPolicy).get(execution -> {
@@ -544,48 +544,12 @@ public final class RetryingConnection implements Connection {
                     throw first; // the failed call was attempt 1: let the policy back off before attempt 2
                 }
                 attempts[0]++;
-                if (!turn[0]) {
-                    waitForTurn(start, attempts[0], first, replay);
-                    turn[0] = true;
-                }
-                if (replay) {
-                    ctx.counters.replays.increment();
-                    try {
-                        resetForReplay();
-                        replay();
-                    } catch (SQLException x) {
-                        markIfBroken(x);
-                        if (x instanceof TransactionRetrySQLException || !RetryContext.worthReplaying(x)) {
-                            throw x instanceof TransactionRetrySQLException ? x
-                                    : divergence("the replay failed (" + x.getMessage() + ")", x);
-                        }
-                        ctx.counters.restart(SqlStates.first(x).orElse(null));
-                        rollbackQuietly();
-                        throw x;
-                    }
-                }
+                // The turn covers this attempt only: a transaction sleeping in its backoff holds none.
+                waitForTurn(start, attempts[0], first, replay);
                 try {
-                    T result = retry.call();
-                    if (replay) {
-                        ctx.counters.replaysSucceeded.increment();
-                    }
-                    return result;
-                } catch (SQLException x) {
-                    markIfBroken(x);
-                    if (!replay && lost) {
-                        // An auto-commit statement whose connection broke may have committed: never again.
-                        throw new Final(x);
-                    }
-                    if (RetryContext.worthReplaying(x)) {
-                        ctx.counters.restart(SqlStates.first(x).orElse(null));
-                        if (replay) {
-                            rollbackQuietly();
-                        }
-                    } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
-                        // The replay matched; the call itself now fails: the application sees that error.
-                        sawError(x);
-                    }
-                    throw x;
+                    return attempt(retry, replay);
+                } finally {
+                    ctx.endRetry();
                 }
             });
         } catch (FailsafeException fe) {
@@ -613,9 +577,49 @@ public final class RetryingConnection implements Connection {
             throw fe;
         } finally {
             recovering = false;
-            if (turn[0]) {
-                ctx.endRetry();
+        }
+    }
+
+    /** One retry attempt: the replay (when replaying) and then the application's call. */
+    private <T> T attempt(SqlCall<T> retry, boolean replay) throws SQLException {
+        if (replay) {
+            ctx.counters.replays.increment();
+            try {
+                resetForReplay();
+                replay();
+            } catch (SQLException x) {
+                markIfBroken(x);
+                if (x instanceof TransactionRetrySQLException || !RetryContext.worthReplaying(x)) {
+                    throw x instanceof TransactionRetrySQLException ? x
+                            : divergence("the replay failed (" + x.getMessage() + ")", x);
+                }
+                ctx.counters.restart(SqlStates.first(x).orElse(null));
+                rollbackQuietly();
+                throw x;
             }
+        }
+        try {
+            T result = retry.call();
+            if (replay) {
+                ctx.counters.replaysSucceeded.increment();
+            }
+            return result;
+        } catch (SQLException x) {
+            markIfBroken(x);
+            if (!replay && lost) {
+                // An auto-commit statement whose connection broke may have committed: never again.
+                throw new Final(x);
+            }
+            if (RetryContext.worthReplaying(x)) {
+                ctx.counters.restart(SqlStates.first(x).orElse(null));
+                if (replay) {
+                    rollbackQuietly();
+                }
+            } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
+                // The replay matched; the call itself now fails: the application sees that error.
+                sawError(x);
+            }
+            throw x;
         }
     }
 

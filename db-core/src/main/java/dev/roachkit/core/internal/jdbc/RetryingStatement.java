@@ -44,17 +44,29 @@ public class RetryingStatement implements Statement {
     /** Shared until the first {@code addBatch}: most statements never batch. Never added to. */
     static final List<Object> NO_BATCH = java.util.Collections.emptyList();
 
-    // Settings re-applied to a fresh physical statement; null/negative = never set.
-    private Integer fetchSize;
-    private Integer fetchDirection;
-    private Integer maxRows;
-    private Long largeMaxRows;
-    private Integer queryTimeout;
-    private Integer maxFieldSize;
-    private Boolean escapeProcessing;
-    private Boolean poolable;
-    private String cursorName;
-    private boolean closeOnCompletion;
+    /** Settings re-applied to a fresh physical statement; made on the first one set, as most statements set none. */
+    private Kept kept;
+
+    /** The statement settings the application made; null = never set. */
+    private static final class Kept {
+        Integer fetchSize;
+        Integer fetchDirection;
+        Integer maxRows;
+        Long largeMaxRows;
+        Integer queryTimeout;
+        Integer maxFieldSize;
+        Boolean escapeProcessing;
+        Boolean poolable;
+        String cursorName;
+        boolean closeOnCompletion;
+    }
+
+    private Kept kept() {
+        if (kept == null) {
+            kept = new Kept();
+        }
+        return kept;
+    }
 
     RetryingStatement(RetryingConnection conn, String sql, StatementShape shape) throws SQLException {
         this.conn = conn;
@@ -84,34 +96,38 @@ public class RetryingStatement implements Statement {
     }
 
     final void applySettings(Statement s) throws SQLException {
-        if (fetchSize != null) {
-            s.setFetchSize(fetchSize);
+        Kept k = kept;
+        if (k == null) {
+            return;
         }
-        if (fetchDirection != null) {
-            s.setFetchDirection(fetchDirection);
+        if (k.fetchSize != null) {
+            s.setFetchSize(k.fetchSize);
         }
-        if (maxRows != null) {
-            s.setMaxRows(maxRows);
+        if (k.fetchDirection != null) {
+            s.setFetchDirection(k.fetchDirection);
         }
-        if (largeMaxRows != null) {
-            s.setLargeMaxRows(largeMaxRows);
+        if (k.maxRows != null) {
+            s.setMaxRows(k.maxRows);
         }
-        if (queryTimeout != null) {
-            s.setQueryTimeout(queryTimeout);
+        if (k.largeMaxRows != null) {
+            s.setLargeMaxRows(k.largeMaxRows);
         }
-        if (maxFieldSize != null) {
-            s.setMaxFieldSize(maxFieldSize);
+        if (k.queryTimeout != null) {
+            s.setQueryTimeout(k.queryTimeout);
         }
-        if (escapeProcessing != null) {
-            s.setEscapeProcessing(escapeProcessing);
+        if (k.maxFieldSize != null) {
+            s.setMaxFieldSize(k.maxFieldSize);
         }
-        if (poolable != null) {
-            s.setPoolable(poolable);
+        if (k.escapeProcessing != null) {
+            s.setEscapeProcessing(k.escapeProcessing);
         }
-        if (cursorName != null) {
-            s.setCursorName(cursorName);
+        if (k.poolable != null) {
+            s.setPoolable(k.poolable);
         }
-        if (closeOnCompletion) {
+        if (k.cursorName != null) {
+            s.setCursorName(k.cursorName);
+        }
+        if (k.closeOnCompletion) {
             s.closeOnCompletion();
         }
     }
@@ -608,7 +624,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setMaxFieldSize(int max) throws SQLException {
         delegate.setMaxFieldSize(max);
-        maxFieldSize = max;
+        kept().maxFieldSize = max;
     }
 
     @Override
@@ -619,7 +635,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setMaxRows(int max) throws SQLException {
         delegate.setMaxRows(max);
-        maxRows = max;
+        kept().maxRows = max;
     }
 
     @Override
@@ -630,13 +646,13 @@ public class RetryingStatement implements Statement {
     @Override
     public void setLargeMaxRows(long max) throws SQLException {
         delegate.setLargeMaxRows(max);
-        largeMaxRows = max;
+        kept().largeMaxRows = max;
     }
 
     @Override
     public void setEscapeProcessing(boolean enable) throws SQLException {
         delegate.setEscapeProcessing(enable);
-        escapeProcessing = enable;
+        kept().escapeProcessing = enable;
     }
 
     @Override
@@ -647,7 +663,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setQueryTimeout(int seconds) throws SQLException {
         delegate.setQueryTimeout(seconds);
-        queryTimeout = seconds;
+        kept().queryTimeout = seconds;
     }
 
     @Override
@@ -674,13 +690,13 @@ public class RetryingStatement implements Statement {
     @Override
     public void setCursorName(String name) throws SQLException {
         delegate.setCursorName(name);
-        cursorName = name;
+        kept().cursorName = name;
     }
 
     @Override
     public void setFetchDirection(int direction) throws SQLException {
         delegate.setFetchDirection(direction);
-        fetchDirection = direction;
+        kept().fetchDirection = direction;
     }
 
     @Override
@@ -691,7 +707,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setFetchSize(int rows) throws SQLException {
         delegate.setFetchSize(rows);
-        fetchSize = rows;
+        kept().fetchSize = rows;
     }
 
     @Override
@@ -717,7 +733,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setPoolable(boolean value) throws SQLException {
         delegate.setPoolable(value);
-        poolable = value;
+        kept().poolable = value;
     }
 
     @Override
@@ -728,7 +744,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void closeOnCompletion() throws SQLException {
         delegate.closeOnCompletion();
-        closeOnCompletion = true;
+        kept().closeOnCompletion = true;
     }
 
     @Override
