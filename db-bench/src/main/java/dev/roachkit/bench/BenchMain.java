@@ -184,7 +184,7 @@ public final class BenchMain {
             faults.readModifyWrite();
         }
         if (wanted("overload")) {
-            faults.overload();
+            new OverloadBench(faults).run();
         }
         md.append("\n## Targets\n\n");
         targets.forEach((k, v) -> md.append("- ").append(v ? "met: " : "**missed**: ").append(k).append('\n'));

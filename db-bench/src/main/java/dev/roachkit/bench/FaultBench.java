@@ -24,15 +24,15 @@ import javax.sql.DataSource;
 /**
  * The benchmark sections of issue 13, each variant side by side in one run: goodput while every
  * connection is cut at an interval, read-modify-write contention with and without the implicit
- * {@code FOR UPDATE}, and contended transfers beside threads that burn CPU (overload).
+ * {@code FOR UPDATE}; and the helpers {@link OverloadBench} shares.
  */
 final class FaultBench {
-    private final StringBuilder md;
+    final StringBuilder md;
     private final Function<Map<String, Object>, Settings> settings;
     private final String host;
     private final int port;
     private final String database;
-    private final boolean quick;
+    final boolean quick;
     private final Map<String, Boolean> targets;
     /** The application name of every connection the sections open, so the cutter terminates only those. */
     private static final String APP = "roachkit-bench-faults";
@@ -49,7 +49,7 @@ final class FaultBench {
     }
 
     /** What one variant's run saw. */
-    private record Outcome(long ok, long failed, long ambiguous, double seconds, long ledger, boolean totalsRight,
+    record Outcome(long ok, long failed, long ambiguous, double seconds, long ledger, boolean totalsRight,
                            long divergences, long p99Micros) {
         double goodput() {
             return seconds == 0 ? 0 : ok / seconds;
@@ -75,7 +75,7 @@ final class FaultBench {
         }
     }
 
-    private void resetAccounts(int accounts) throws SQLException {
+    void resetAccounts(int accounts) throws SQLException {
         exec("DROP TABLE IF EXISTS fb_accounts, fb_ledger",
                 "CREATE TABLE fb_accounts (id INT8 PRIMARY KEY, balance INT8 NOT NULL)",
                 "CREATE TABLE fb_ledger (id UUID PRIMARY KEY)",
@@ -83,7 +83,7 @@ final class FaultBench {
     }
 
     /** A blind transfer (two relative UPDATEs) and a ledger row with a client-made id: lost or doubled shows. */
-    private static boolean blindTransfer(DataSource ds, int accounts, AtomicLong ambiguous) {
+    static boolean blindTransfer(DataSource ds, int accounts, AtomicLong ambiguous) {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         long from = rnd.nextLong(1, accounts + 1);
         long to = 1 + (from - 1 + rnd.nextLong(1, accounts)) % accounts;
@@ -166,7 +166,7 @@ final class FaultBench {
         }
     }
 
-    private Outcome measure(int threads, long millis, int accounts, Measure.Op op, AtomicLong ambiguous,
+    Outcome measure(int threads, long millis, int accounts, Measure.Op op, AtomicLong ambiguous,
                             Database db, Runnable sideline) throws Exception {
         long div0 = db == null ? 0 : db.stats().retries().divergences();
         AtomicBoolean stop = new AtomicBoolean();
@@ -211,7 +211,7 @@ final class FaultBench {
         };
     }
 
-    private HikariDataSource roachkitDriverPool(int size, Map<String, String> dbSettings) {
+    HikariDataSource roachkitDriverPool(int size, Map<String, String> dbSettings) {
         HikariConfig c = new HikariConfig();
         c.setPoolName("jdbc-roachkit");
         c.setDriverClassName(RoachkitDriver.class.getName());
@@ -237,7 +237,7 @@ final class FaultBench {
         return new HikariDataSource(c);
     }
 
-    private static Map<String, String> retrySettings() {
+    static Map<String, String> retrySettings() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("db_retry_max_attempts", "20");
         m.put("db_retry_initial_backoff", "1ms");
@@ -280,7 +280,7 @@ final class FaultBench {
     }
 
     /** Runs a workload briefly, uncounted, so the first variant measured does not pay for JIT and pool warm-up. */
-    private void warmUp(int threads, Measure.Op op) throws InterruptedException {
+    void warmUp(int threads, Measure.Op op) throws InterruptedException {
         Measure.run(threads, quick ? 100 : 2000, op);
     }
 
@@ -357,64 +357,5 @@ final class FaultBench {
                 on.totalsRight && off.totalsRight
                         && (double) on.divergences / Math.max(1, on.ok + on.failed)
                         < (double) off.divergences / Math.max(1, off.ok + off.failed));
-    }
-
-    /** Contended blind transfers with and without CPU hogs, with and without the retry cap. */
-    void overload() throws Exception {
-        int threads = 16;
-        int accounts = 10;
-        int hogs = 2 * Runtime.getRuntime().availableProcessors();
-        long millis = quick ? 1000 : 8_000;
-        md.append("\n## 10. Overload: contended transfers beside CPU hogs\n\n").append(threads)
-                .append(" threads, blind transfers over ").append(accounts).append(" accounts through `jdbc:roachkit:`")
-                .append(" in HikariCP; \"hogs\" runs ").append(hogs).append(" threads spinning on the CPU beside it. ")
-                .append(millis / 1000.0).append(" s per variant. Ratio is to the same settings without hogs; the cap is")
-                .append(" `db_retry_max_concurrent`.\n\n");
-        Map<String, Outcome> results = new LinkedHashMap<>();
-        resetAccounts(accounts);
-        try (HikariDataSource rk = roachkitDriverPool(threads, retrySettings())) {
-            warmUp(threads, t -> blindTransfer(rk, accounts, new AtomicLong()));
-        }
-        for (int cap : new int[] {0, 4}) {
-            for (boolean hog : new boolean[] {false, true}) {
-                resetAccounts(accounts);
-                Map<String, String> s = retrySettings();
-                s.put("db_retry_max_concurrent", String.valueOf(cap));
-                AtomicBoolean stop = new AtomicBoolean();
-                Thread[] burners = new Thread[hog ? hogs : 0];
-                for (int i = 0; i < burners.length; i++) {
-                    burners[i] = new Thread(() -> {
-                        long x = 0;
-                        while (!stop.get()) {
-                            x += ThreadLocalRandom.current().nextInt();
-                        }
-                        if (x == 42) {
-                            System.out.print("");
-                        }
-                    }, "hog-" + i);
-                    burners[i].setDaemon(true);
-                    burners[i].start();
-                }
-                try (HikariDataSource rk = roachkitDriverPool(threads, s)) {
-                    AtomicLong amb = new AtomicLong();
-                    results.put((cap == 0 ? "no cap" : "cap " + cap) + (hog ? ", hogs" : ", quiet"), measure(threads,
-                            millis, accounts, t -> blindTransfer(rk, accounts, amb), amb, null, null));
-                } finally {
-                    stop.set(true);
-                    for (Thread b : burners) {
-                        b.join();
-                    }
-                }
-            }
-        }
-        md.append("| variant | goodput /s | ratio to quiet | gave up | p99 ms | total checked |\n|---|---|---|---|---|---|\n");
-        for (Map.Entry<String, Outcome> e : results.entrySet()) {
-            Outcome o = e.getValue();
-            String quiet = e.getKey().replace(", hogs", ", quiet");
-            double base = results.get(quiet).goodput();
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %d | %.1f | %s |%n", e.getKey(), o.goodput(),
-                    base == 0 ? 0 : o.goodput() / base, o.failed, o.p99Micros / 1000.0,
-                    o.totalsRight ? "right" : "**WRONG**"));
-        }
     }
 }
