@@ -57,13 +57,18 @@ public final class BenchMain {
         this.rounds = quick ? 1 : 3;
     }
 
+    /** Sections to run ({@code --only memory,cuts}), or null for all. */
+    private static java.util.Set<String> only;
+
     /**
-     * @param args {@code --out FILE}, {@code --quick}
+     * @param args {@code --out FILE}, {@code --quick}, {@code --only select,write,contended,memory,cuts,rmw,overload,...}
      * @throws Exception when a benchmark cannot run
      */
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         System.setProperty("org.slf4j.simpleLogger.log.org.jooq", "error");
+        // the cuts section terminates connections on purpose: the pool's warnings about it are expected
+        System.setProperty("org.slf4j.simpleLogger.log.com.zaxxer.hikari", "error");
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
         Path out = Path.of("BENCHMARKS.md");
@@ -73,11 +78,13 @@ public final class BenchMain {
                 out = Path.of(args[++i]);
             } else if (args[i].equals("--quick")) {
                 quick = true;
+            } else if (args[i].equals("--only")) {
+                only = java.util.Set.of(args[++i].split(","));
             } else if (args[i].equals("--profile-write")) {
                 profileWrite(Integer.parseInt(args[++i]));
                 System.exit(0);
             } else {
-                System.err.println("unknown option " + args[i] + "; use --out FILE and --quick");
+                System.err.println("unknown option " + args[i] + "; use --out FILE, --quick and --only SECTION,...");
                 System.exit(2);
             }
         }
@@ -143,15 +150,54 @@ public final class BenchMain {
     private void all() throws Exception {
         setUp();
         header();
-        pointSelect();
-        shortWrite();
-        contended();
-        memory();
-        schema();
-        codegen();
-        pgbench();
+        if (wanted("select")) {
+            pointSelect();
+        }
+        if (wanted("write")) {
+            shortWrite();
+        }
+        if (wanted("contended")) {
+            contended();
+        }
+        if (wanted("memory")) {
+            memory();
+        }
+        if (wanted("schema")) {
+            schema();
+        }
+        if (wanted("codegen")) {
+            codegen();
+        }
+        if (wanted("pgbench")) {
+            pgbench();
+        }
+        FaultBench faults = new FaultBench(md, m -> {
+            Map<String, Object> all = new java.util.HashMap<>(m);
+            all.put("db_url", url);
+            all.put("db_migrate_on_start", "false");
+            return Settings.of(all);
+        }, host, port, databaseName(), quick, targets);
+        if (wanted("cuts")) {
+            faults.cuts();
+        }
+        if (wanted("rmw")) {
+            faults.readModifyWrite();
+        }
+        if (wanted("overload")) {
+            new OverloadBench(faults).run();
+        }
         md.append("\n## Targets\n\n");
         targets.forEach((k, v) -> md.append("- ").append(v ? "met: " : "**missed**: ").append(k).append('\n'));
+    }
+
+    /** @return the database the URL names ({@code postgres} for the embedded server) */
+    private String databaseName() {
+        String path = java.net.URI.create(url.replaceFirst("^jdbc:", "")).getPath();
+        return path == null || path.length() <= 1 ? "postgres" : path.substring(1);
+    }
+
+    private static boolean wanted(String section) {
+        return only == null || only.contains(section);
     }
 
     private void setUp() throws SQLException {
@@ -319,18 +365,46 @@ public final class BenchMain {
             md.append("| read 1,000 rows × 2 columns | ").append(large).append(" |\n\n");
             int n = quick ? 200 : 20_000;
             String sql = "SELECT v FROM kv WHERE id = ?";
-            md.append("Heap allocated per operation (this thread's allocation counter, ").append(n)
-                    .append(" operations after ").append(n / 4).append(" warm-up):\n\n");
-            md.append("| operation | raw bytes/op | roachkit bytes/op | ratio |\n|---|---|---|---|\n");
-            long rawSelect = allocated(n, () -> Workloads.pointSelect(raw, sql, Workloads.KV_ROWS));
-            long rkSelect = allocated(n, () -> Workloads.pointSelect(db.pool(), sql, Workloads.KV_ROWS));
-            md.append(String.format(Locale.ROOT, "| point select | %d | %d | %.2f |%n", rawSelect, rkSelect,
-                    (double) rkSelect / rawSelect));
-            long rawWrite = allocated(n / 4, () -> Workloads.shortWrite(raw, 34));
-            long rkWrite = allocated(n / 4, () -> Workloads.shortWrite(db.pool(), 34));
-            md.append(String.format(Locale.ROOT, "| short write transaction | %d | %d | %.2f |%n", rawWrite, rkWrite,
-                    (double) rkWrite / rawWrite));
+            md.append("Heap allocated and thread CPU time per operation (this thread's counters, ").append(n)
+                    .append(" operations after ").append(n / 4).append(" warm-up, variants side by side in this run):\n\n");
+            md.append("| operation | variant | bytes/op | ratio | CPU µs/op | ratio |\n|---|---|---|---|---|---|\n");
+            try (Database off = Database.open(settings(2, false))) {
+                // Two short passes first, uncounted: JIT and pool warm-up would otherwise fall on whichever runs first.
+                for (int pass = 0; pass < 2; pass++) {
+                    cost(n / 4, () -> Workloads.pointSelect(raw, sql, Workloads.KV_ROWS));
+                    cost(n / 4, () -> Workloads.pointSelect(db.pool(), sql, Workloads.KV_ROWS));
+                    cost(n / 4, () -> Workloads.pointSelect(off.pool(), sql, Workloads.KV_ROWS));
+                    cost(n / 16, () -> Workloads.shortWrite(raw, 34));
+                    cost(n / 16, () -> Workloads.shortWrite(db.pool(), 34));
+                    cost(n / 16, () -> Workloads.shortWrite(off.pool(), 34));
+                }
+                Cost rawSelect = cost(n, () -> Workloads.pointSelect(raw, sql, Workloads.KV_ROWS));
+                Cost onSelect = cost(n, () -> Workloads.pointSelect(db.pool(), sql, Workloads.KV_ROWS));
+                Cost offSelect = cost(n, () -> Workloads.pointSelect(off.pool(), sql, Workloads.KV_ROWS));
+                Cost rawWrite = cost(n / 4, () -> Workloads.shortWrite(raw, 34));
+                Cost onWrite = cost(n / 4, () -> Workloads.shortWrite(db.pool(), 34));
+                Cost offWrite = cost(n / 4, () -> Workloads.shortWrite(off.pool(), 34));
+                costRow("point select", "raw HikariCP + pgjdbc", rawSelect, rawSelect);
+                costRow("point select", "roachkit, transparent retries on", onSelect, rawSelect);
+                costRow("point select", "roachkit, transparent retries off", offSelect, rawSelect);
+                costRow("short write transaction", "raw HikariCP + pgjdbc", rawWrite, rawWrite);
+                costRow("short write transaction", "roachkit, transparent retries on", onWrite, rawWrite);
+                costRow("short write transaction", "roachkit, transparent retries off", offWrite, rawWrite);
+                targets.put(String.format(Locale.ROOT, "(4) point select allocation at most 1.15 of raw (%.2f)",
+                        (double) onSelect.bytes / rawSelect.bytes), onSelect.bytes <= 1.15 * rawSelect.bytes);
+                targets.put(String.format(Locale.ROOT, "(4) short write allocation at most 1.15 of raw (%.2f)",
+                        (double) onWrite.bytes / rawWrite.bytes), onWrite.bytes <= 1.15 * rawWrite.bytes);
+            }
         }
+    }
+
+    /** Bytes allocated and CPU nanoseconds used by this thread per operation. */
+    private record Cost(long bytes, long cpuNanos) {
+    }
+
+    private void costRow(String op, String variant, Cost c, Cost base) {
+        md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.1f | %.2f |%n", op, variant, c.bytes,
+                (double) c.bytes / base.bytes, c.cpuNanos / 1000.0, (double) c.cpuNanos / base.cpuNanos));
     }
 
     @FunctionalInterface
@@ -338,17 +412,19 @@ public final class BenchMain {
         boolean call() throws Exception;
     }
 
-    private static long allocated(int n, Call op) throws Exception {
+    private static Cost cost(int n, Call op) throws Exception {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
         for (int i = 0; i < n / 4; i++) {
             op.call();
         }
         long before = mx.getThreadAllocatedBytes(id);
+        long cpu = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < n; i++) {
             op.call();
         }
-        return (mx.getThreadAllocatedBytes(id) - before) / n;
+        long cpuAfter = mx.getCurrentThreadCpuTime();
+        return new Cost((mx.getThreadAllocatedBytes(id) - before) / n, (cpuAfter - cpu) / n);
     }
 
     private void schema() throws Exception {

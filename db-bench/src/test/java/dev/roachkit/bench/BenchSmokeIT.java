@@ -20,6 +20,8 @@ class BenchSmokeIT {
         assertThat(report).contains("## 1. Point select", "32 threads", "## 2. Short write transaction",
                 "roachkit jOOQ block", "## 3. Contended transfers", "hand-written retry loop", "## 4. Memory",
                 "journal bytes", "bytes/op", "## 5. Schema", "introspection queries", "## 6. Code generation",
-                "## 7. Reference: pgbench", "## Targets");
+                "## 7. Reference: pgbench", "## 8. Goodput under connection cuts", "lost or doubled",
+                "## 9. Read-modify-write contention", "db_implicit_for_update = true", "divergence rate",
+                "## 10. Overload", "cap 4, hogs", "CPU µs/op", "## Targets");
     }
 }

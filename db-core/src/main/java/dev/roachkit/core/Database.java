@@ -220,6 +220,32 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * Like {@link #transaction(JdbcConsumer)} with per-block options, such as the implicit
+     * {@code SELECT ... FOR UPDATE} ({@link TransactionOptions#implicitForUpdate(boolean)}).
+     *
+     * @param options the block's options; {@link TransactionOptions#DEFAULTS} follows the settings
+     * @param body the work; may run more than once
+     */
+    public void transaction(TransactionOptions options, JdbcConsumer body) {
+        runner.run(c -> {
+            body.accept(c);
+            return null;
+        }, false, options.implicitForUpdate());
+    }
+
+    /**
+     * Like {@link #transactionResult(JdbcFunction)} with per-block options.
+     *
+     * @param options the block's options; {@link TransactionOptions#DEFAULTS} follows the settings
+     * @param body the work; may run more than once
+     * @param <T> the result type
+     * @return what the last, committed run of the block returned
+     */
+    public <T> T transactionResult(TransactionOptions options, JdbcFunction<T> body) {
+        return runner.run(body, false, options.implicitForUpdate());
+    }
+
+    /**
      * Like {@link #transactionResult(JdbcFunction)} in a read-only transaction: writes fail, and
      * CockroachDB can serve it without write intents.
      *

@@ -26,8 +26,10 @@ import java.util.logging.Logger;
  *
  * <p>Retry settings are taken from connection properties with roachkit's keys
  * ({@code db_retry_max_attempts}, {@code db_retry_initial_backoff}, {@code db_retry_max_backoff},
- * {@code db_retry_max_duration}, {@code db_transparent_retries}, {@code db_journal_max_bytes});
- * they are not passed on to pgjdbc. Registered through {@code META-INF/services/java.sql.Driver}.
+ * {@code db_retry_max_duration}, {@code db_transparent_retries}, {@code db_journal_max_bytes},
+ * {@code db_implicit_for_update}) or from the URL's query parameters with those keys
+ * ({@code jdbc:roachkit:postgresql://host/db?db_implicit_for_update=true}); they are not passed
+ * on to pgjdbc. Registered through {@code META-INF/services/java.sql.Driver}.
  *
  * <p>Thread-safe.
  */
@@ -62,9 +64,9 @@ public final class RoachkitDriver implements Driver {
         if (!acceptsURL(url)) {
             return null;
         }
-        String pgUrl = "jdbc:" + url.substring(PREFIX.length());
-        Properties driverProps = new Properties();
         Map<String, String> retrySettings = new HashMap<>();
+        String pgUrl = "jdbc:" + takeSettings(url.substring(PREFIX.length()), retrySettings);
+        Properties driverProps = new Properties();
         if (info != null) {
             for (String name : info.stringPropertyNames()) {
                 if (name.toLowerCase(Locale.ROOT).startsWith("db_")) {
@@ -82,6 +84,32 @@ public final class RoachkitDriver implements Driver {
             physical.close();
             throw e;
         }
+    }
+
+    /**
+     * Moves roachkit's keys ({@code db_...}) out of the URL's query into the settings, so
+     * {@code jdbc:roachkit:postgresql://h/db?db_implicit_for_update=true} switches it per
+     * connection string; pgjdbc gets the rest. Connection properties win over URL parameters.
+     */
+    private static String takeSettings(String url, Map<String, String> settings) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        StringBuilder kept = new StringBuilder(url.length()).append(url, 0, q);
+        char sep = '?';
+        for (String pair : url.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            String name = (eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
+            if (name.startsWith("db_")) {
+                settings.put(name, eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            } else if (!pair.isEmpty()) {
+                kept.append(sep).append(pair);
+                sep = '&';
+            }
+        }
+        return kept.toString();
     }
 
     private static RetryContext context(String pgUrl, Map<String, String> retrySettings) throws SQLException {

@@ -71,6 +71,10 @@ public final class Settings {
     public static final String TRANSPARENT_RETRIES = "db_transparent_retries";
     /** Key of the largest journal a transaction may keep and still be replayed (default 4 MB). */
     public static final String JOURNAL_MAX_BYTES = "db_journal_max_bytes";
+    /** Key of the most retry attempts (replays, block re-runs) that may run at once, per database (default 0: no cap). */
+    public static final String RETRY_MAX_CONCURRENT = "db_retry_max_concurrent";
+    /** Key switching the implicit {@code SELECT ... FOR UPDATE} in read-write transactions (default false). */
+    public static final String IMPLICIT_FOR_UPDATE = "db_implicit_for_update";
 
     private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
@@ -102,6 +106,8 @@ public final class Settings {
     private final Duration retryMaxBackoff;
     private final Duration retryMaxDuration;
     private final boolean transparentRetries;
+    private final boolean implicitForUpdate;
+    private final int retryMaxConcurrent;
     private final long journalMaxBytes;
 
     private Settings(SettingsSources sources) {
@@ -163,6 +169,8 @@ public final class Settings {
         }
         this.retryMaxDuration = v.duration(RETRY_MAX_DURATION, Duration.ofMillis(1), false, "");
         this.transparentRetries = v.bool(TRANSPARENT_RETRIES);
+        this.implicitForUpdate = v.bool(IMPLICIT_FOR_UPDATE);
+        this.retryMaxConcurrent = v.integer(RETRY_MAX_CONCURRENT, 0);
         this.journalMaxBytes = v.bytes(JOURNAL_MAX_BYTES, 1024);
 
         if (!problems.isEmpty()) {
@@ -365,6 +373,24 @@ public final class Settings {
     /** @return {@value #TRANSPARENT_RETRIES}: whether plain JDBC transactions are replayed on a restart (default true) */
     public boolean transparentRetries() {
         return transparentRetries;
+    }
+
+    /**
+     * @return {@value #IMPLICIT_FOR_UPDATE}: whether queries in read-write transactions are sent as
+     *     {@code SELECT ... FOR UPDATE} where that is valid (default false); a connection
+     *     ({@code jdbc:roachkit:} property) or a block ({@code TransactionOptions}) may override it
+     */
+    public boolean implicitForUpdate() {
+        return implicitForUpdate;
+    }
+
+    /**
+     * @return {@value #RETRY_MAX_CONCURRENT}: the most transactions (blocks and replays together)
+     *     that may be running a retry attempt at once (backoff sleeps take no turn), per database or {@code jdbc:roachkit:}
+     *     URL; others wait for a turn within {@value #RETRY_MAX_DURATION}; 0 (default) for no cap
+     */
+    public int retryMaxConcurrent() {
+        return retryMaxConcurrent;
     }
 
     /** @return {@value #JOURNAL_MAX_BYTES}: the largest journal that is still replayed (default 4 MB) */

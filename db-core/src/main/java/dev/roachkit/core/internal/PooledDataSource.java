@@ -31,9 +31,21 @@ public final class PooledDataSource implements DataSource {
     private final RetryContext retry;
     /** Replacement connections for the wrappers: from this pool; a dirty session is evicted, never lent again. */
     private final ConnectionSource source = new ConnectionSource() {
+        /**
+         * A replacement is checked before use: a connection lost with its neighbours (cuts, a
+         * server restart) leaves dead idle ones in the pool, which HikariCP lends without a check
+         * when they were used in the last half second; a replay on one of them would fail again
+         * and spend an attempt and a backoff. Dead ones are evicted; bounded by the pool size.
+         */
         @Override
         public Connection open() throws SQLException {
-            return physical();
+            for (int tries = 0; ; tries++) {
+                Connection c = physical();
+                if (tries >= hikari.getMaximumPoolSize() || alive(c)) {
+                    return c;
+                }
+                hikari.evictConnection(c);
+            }
         }
 
         @Override
@@ -73,6 +85,17 @@ public final class PooledDataSource implements DataSource {
             throw e;
         }
     }
+
+    private boolean alive(Connection c) {
+        try {
+            return c.isValid(VALIDATION_SECONDS);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** How long a replacement's check may take. */
+    private static final int VALIDATION_SECONDS = 2;
 
     /** A physical (HikariCP) connection, with the time-out explained. */
     private Connection physical() throws SQLException {

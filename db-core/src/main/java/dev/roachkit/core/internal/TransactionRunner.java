@@ -28,6 +28,7 @@ import java.time.Duration;
 public final class TransactionRunner {
     private final PooledDataSource pool;
     private final RetryCounters counters;
+    private final RetryContext ctx;
     private final RetryPolicy<Object> policy;
     private final String password;
 
@@ -38,6 +39,7 @@ public final class TransactionRunner {
     public TransactionRunner(PooledDataSource pool, RetryContext ctx) {
         this.pool = pool;
         this.counters = ctx.counters();
+        this.ctx = ctx;
         this.password = ctx.settings().url().password();
         this.policy = RetryContext.policy(ctx.settings())
                 .handleIf(TransactionRunner::retryable)
@@ -67,13 +69,34 @@ public final class TransactionRunner {
      * @return what the block returned
      */
     public <T> T run(JdbcFunction<T> body, boolean readOnly) {
+        return run(body, readOnly, null);
+    }
+
+    /**
+     * Runs a block in a transaction, retrying it as a whole on restarts.
+     *
+     * @param body the block
+     * @param readOnly whether to mark the transaction read-only
+     * @param implicitForUpdate the block's implicit FOR UPDATE, or null for {@code db_implicit_for_update}
+     * @return what the block returned
+     */
+    public <T> T run(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) {
         counters.blocks.increment();
         long start = System.nanoTime();
         int[] attempts = {0};
         try {
             return Failsafe.with(policy).get(() -> {
                 attempts[0]++;
-                return attempt(body, readOnly);
+                if (attempts[0] == 1) {
+                    return attempt(body, readOnly, implicitForUpdate);
+                }
+                // A run again takes a turn for that run only: a block sleeping in its backoff holds none.
+                takeTurn(start);
+                try {
+                    return attempt(body, readOnly, implicitForUpdate);
+                } finally {
+                    ctx.endRetry();
+                }
             });
         } catch (FailsafeException e) {
             throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
@@ -84,7 +107,21 @@ public final class TransactionRunner {
         }
     }
 
-    private <T> T attempt(JdbcFunction<T> body, boolean readOnly) throws SQLException {
+    /** A turn to run the block again under {@code db_retry_max_concurrent}; none in time ends the retries. */
+    private void takeTurn(long start) throws SQLException {
+        try {
+            if (ctx.beginRetry(start)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new TransactionRetrySQLException("The transaction block gave up: no turn to retry came within"
+                + " db_retry_max_duration (db_retry_max_concurrent = " + ctx.settings().retryMaxConcurrent()
+                + " transactions were retrying already)", 1, Duration.ofNanos(System.nanoTime() - start), null);
+    }
+
+    private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) throws SQLException {
         counters.blockAttempts.increment();
         RetryingConnection c = pool.borrow();
         // What the block itself did that forbids running it again; the runner's own COMMIT does not count.
@@ -92,6 +129,7 @@ public final class TransactionRunner {
         boolean bodyDone = false;
         try {
             c.setManaged(true);
+            c.setImplicitForUpdate(implicitForUpdate);
             c.setAutoCommit(false);
             if (readOnly) {
                 c.setReadOnly(true);

@@ -159,6 +159,43 @@ final class Journal {
         return slots;
     }
 
+    /**
+     * One cleared journal kept per thread: a pooled connection wrapper lives for one borrow, so
+     * without it every recorded transaction would allocate a journal, its lists and its event
+     * array again. A connection takes the thread's spare on its first recorded transaction and
+     * gives it back, cleared, when it is closed; a slot holds at most one, and only a small one.
+     */
+    private static final ThreadLocal<Journal[]> SPARE = ThreadLocal.withInitial(() -> new Journal[1]);
+    /** Journals whose event array grew past this many ints are not kept as spares. */
+    private static final int SPARE_LIMIT = 1 << 10;
+
+    /** @return the thread's spare journal, or a new one */
+    static Journal take() {
+        Journal[] slot = SPARE.get();
+        Journal j = slot[0];
+        if (j == null) {
+            return new Journal();
+        }
+        slot[0] = null;
+        return j;
+    }
+
+    /**
+     * Gives a journal back for reuse on this thread; its owner must not use it any more.
+     *
+     * @param j a journal
+     */
+    static void giveBack(Journal j) {
+        j.clear();
+        if (j.events.length > SPARE_LIMIT) {
+            return;
+        }
+        Journal[] slot = SPARE.get();
+        if (slot[0] == null) {
+            slot[0] = j;
+        }
+    }
+
     /** Forgets everything and gives its memory back: the transaction stopped being recorded. */
     void release() {
         clear();

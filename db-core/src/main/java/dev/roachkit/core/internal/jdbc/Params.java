@@ -67,10 +67,13 @@ final class Params {
     }
 
     private Params(int capacity) {
-        types = new byte[capacity];
-        values = new Object[capacity];
-        extras = new Object[capacity];
+        types = capacity == 0 ? NO_TYPES : new byte[capacity];
+        values = capacity == 0 ? NO_VALUES : new Object[capacity];
+        // extras (SQL types, calendars, scales) stay null until one is set: most parameters have none
     }
+
+    private static final byte[] NO_TYPES = {};
+    private static final Object[] NO_VALUES = {};
 
     /**
      * Records one parameter.
@@ -86,15 +89,22 @@ final class Params {
             return; // the driver rejects it; nothing to remember
         }
         if (i >= types.length) {
-            int n = Math.max(i + 1, types.length * 2);
+            int n = Math.max(Math.max(i + 1, 4), types.length * 2);
             types = Arrays.copyOf(types, n);
             values = Arrays.copyOf(values, n);
-            extras = Arrays.copyOf(extras, n);
+            if (extras != null) {
+                extras = Arrays.copyOf(extras, n);
+            }
+        }
+        if (extra != null && extras == null) {
+            extras = new Object[types.length];
         }
         Object v = copy(value);
         types[i] = v == UNKNOWN ? (byte) (type | BY_REFERENCE) : type;
         values[i] = v == UNKNOWN ? value : v;
-        extras[i] = extra instanceof Calendar cal ? cal.clone() : extra;
+        if (extras != null) {
+            extras[i] = extra instanceof Calendar cal ? cal.clone() : extra;
+        }
         count = Math.max(count, i + 1);
     }
 
@@ -177,16 +187,20 @@ final class Params {
     void clear() {
         Arrays.fill(types, 0, count, UNSET);
         Arrays.fill(values, 0, count, null);
-        Arrays.fill(extras, 0, count, null);
+        if (extras != null) {
+            Arrays.fill(extras, 0, count, null);
+        }
         count = 0;
     }
 
     /** @return an immutable copy */
     Params snapshot() {
-        Params p = new Params(Math.max(1, count));
+        Params p = new Params(count);
         System.arraycopy(types, 0, p.types, 0, count);
         System.arraycopy(values, 0, p.values, 0, count);
-        System.arraycopy(extras, 0, p.extras, 0, count);
+        if (extras != null) {
+            p.extras = Arrays.copyOf(extras, count);
+        }
         p.count = count;
         return p;
     }
@@ -217,7 +231,7 @@ final class Params {
         for (int i = 0; i < count; i++) {
             int idx = i + 1;
             Object v = values[i];
-            Object x = extras[i];
+            Object x = extras == null ? null : extras[i];
             switch ((byte) (types[i] & ~BY_REFERENCE)) {
                 case UNSET, OPAQUE -> {
                     // nothing to set: never set, or a stream only the application can provide again

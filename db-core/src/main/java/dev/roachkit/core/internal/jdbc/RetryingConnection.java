@@ -70,6 +70,15 @@ import java.util.concurrent.Executor;
  *     ({@link SessionState}); a session that holds state no fresh connection can get back
  *     (advisory locks, temporary tables, {@code LISTEN}, the physical connection taken through
  *     {@code unwrap}, ...) is <em>pinned</em>: losing it is an error, never a silent reconnect.</li>
+ * <li>Locking reads ({@code db_implicit_for_update}, {@link #setImplicitForUpdate}): decided when a
+ *     transaction begins (IDLE to ACTIVE): on unless the session is read-only, by JDBC or by SQL
+ *     text seen so far; SQL that may make the transaction read-only turns it off for the rest of
+ *     it. Queries then go out with {@code FOR UPDATE} where {@link LockingRead} allows; the journal
+ *     holds the text sent, and prepared statements keep both physical forms. Auto-commit (IDLE)
+ *     never locks.</li>
+ * <li>Each retry attempt (a replay, or an auto-commit re-run) first takes a turn from
+ *     {@code db_retry_max_concurrent} and gives it back when the attempt ends (backoff sleeps hold
+ *     none); no turn in time is a give-up.</li>
  * </ul>
  *
  * <p>Inside a Failsafe-wrapped block ({@link #setManaged(boolean) managed}) nothing is recorded
@@ -109,8 +118,18 @@ public final class RetryingConnection implements Connection {
     private Journal journal;
     /** Where observations go when nothing is recorded; made when first needed. */
     private Digest scratch;
-    private final List<RetryingStatement> statements = new ArrayList<>(4);
-    private final List<RetryingResultSet> resultSets = new ArrayList<>(0);
+    /** The implicit FOR UPDATE asked for this connection or block, or null for the setting's value. */
+    private Boolean implicitForUpdate;
+    /** ACTIVE: whether this transaction's queries are sent as locking reads. */
+    private boolean lockReads;
+    /** SQL text may have made the session read-only: no implicit FOR UPDATE on this connection any more. */
+    private boolean readOnlyBySql;
+    /** Open statements, in {@code [0, statementCount)}; a plain array because most connections make one or two. */
+    private RetryingStatement[] statements = NO_STATEMENTS;
+    private int statementCount;
+    /** Result sets with a journal slot; made on the first, since auto-commit work never records one. */
+    private List<RetryingResultSet> resultSets;
+    private static final RetryingStatement[] NO_STATEMENTS = {};
 
     /**
      * @param delegate a physical connection in autocommit mode (from the pool or the driver)
@@ -135,6 +154,23 @@ public final class RetryingConnection implements Connection {
      */
     public void setManaged(boolean managed) {
         this.managed = managed;
+    }
+
+    /**
+     * Switches the implicit {@code SELECT ... FOR UPDATE} for this connection, overriding
+     * {@code db_implicit_for_update}; takes effect from the next transaction. Reads in
+     * read-write transactions are then sent as locking reads where that is valid (see
+     * {@code LockingRead}); read-only transactions and auto-commit statements never are.
+     *
+     * @param on true or false to override the setting, null to follow it again
+     */
+    public void setImplicitForUpdate(Boolean on) {
+        this.implicitForUpdate = on;
+    }
+
+    /** @return whether new transactions on this connection use the implicit FOR UPDATE */
+    public boolean implicitForUpdate() {
+        return implicitForUpdate != null ? implicitForUpdate : ctx.settings.implicitForUpdate();
     }
 
     /** @return the estimated memory of the current transaction's journal, in bytes */
@@ -163,6 +199,7 @@ public final class RetryingConnection implements Connection {
         tx = Tx.ACTIVE;
         epoch++;
         sawError = false;
+        lockReads = implicitForUpdate() && !readOnlyBySql && !Boolean.TRUE.equals(session.readOnly);
         unreplayable = ctx.settings.transparentRetries() ? null
                 : "transparent retries are off (db_transparent_retries = false)";
         if (unreplayable == null && readCommitted()) {
@@ -198,9 +235,9 @@ public final class RetryingConnection implements Connection {
         session.rollback();
         if (!lost) {
             // A replay left its own parameters and batches on the physical statements: put the application's back.
-            for (RetryingStatement s : statements) {
+            for (int i = 0; i < statementCount; i++) {
                 try {
-                    s.afterReplay();
+                    statements[i].afterReplay();
                 } catch (SQLException e) {
                     markIfBroken(e);
                 }
@@ -229,7 +266,7 @@ public final class RetryingConnection implements Connection {
     }
 
     private void detachResultSets() {
-        if (!resultSets.isEmpty()) {
+        if (resultSets != null && !resultSets.isEmpty()) {
             for (RetryingResultSet rs : resultSets) {
                 rs.detach();
             }
@@ -278,7 +315,7 @@ public final class RetryingConnection implements Connection {
 
     Journal journal() {
         if (journal == null) {
-            journal = new Journal();
+            journal = Journal.take();
         }
         return journal;
     }
@@ -338,6 +375,30 @@ public final class RetryingConnection implements Connection {
         if (text.has(SqlText.SESSION_SET)) {
             session.sql(sql, tx != Tx.IDLE);
         }
+        if (!readOnlyBySql && implicitForUpdate() && LockingRead.mayMakeReadOnly(sql)) {
+            // BEGIN READ ONLY, SET TRANSACTION READ ONLY, default_transaction_read_only: FOR UPDATE would fail
+            lockReads = false;
+            if (tx == Tx.IDLE || !LockingRead.transactionScoped(sql)) {
+                readOnlyBySql = true;
+            }
+        }
+    }
+
+    /** @return whether queries of the current transaction are sent with the implicit FOR UPDATE */
+    boolean locksReads() {
+        return lockReads && tx == Tx.ACTIVE;
+    }
+
+    /**
+     * @param sql a query's text
+     * @return the text to send: with the implicit FOR UPDATE when the transaction locks reads and the query allows it
+     */
+    String lockingText(String sql) {
+        if (!locksReads()) {
+            return sql;
+        }
+        String locked = LockingRead.rewrite(sql);
+        return locked == null ? sql : locked;
     }
 
     /**
@@ -383,19 +444,33 @@ public final class RetryingConnection implements Connection {
     }
 
     void register(RetryingStatement st) {
-        statements.add(st);
+        if (statementCount == statements.length) {
+            statements = java.util.Arrays.copyOf(statements, Math.max(2, statementCount * 2));
+        }
+        statements[statementCount++] = st;
     }
 
     void unregisterStatement(RetryingStatement st) {
-        statements.remove(st);
+        for (int i = statementCount - 1; i >= 0; i--) {
+            if (statements[i] == st) {
+                System.arraycopy(statements, i + 1, statements, i, statementCount - i - 1);
+                statements[--statementCount] = null;
+                return;
+            }
+        }
     }
 
     void registerResultSet(RetryingResultSet rs) {
+        if (resultSets == null) {
+            resultSets = new ArrayList<>(4);
+        }
         resultSets.add(rs);
     }
 
     void unregisterResultSet(RetryingResultSet rs) {
-        resultSets.remove(rs);
+        if (resultSets != null) {
+            resultSets.remove(rs);
+        }
     }
 
     /**
@@ -480,44 +555,12 @@ public final class RetryingConnection implements Connection {
                     throw first; // the failed call was attempt 1: let the policy back off before attempt 2
                 }
                 attempts[0]++;
-                if (replay) {
-                    ctx.counters.replays.increment();
-                    try {
-                        resetForReplay();
-                        replay();
-                    } catch (SQLException x) {
-                        markIfBroken(x);
-                        if (x instanceof TransactionRetrySQLException || !RetryContext.worthReplaying(x)) {
-                            throw x instanceof TransactionRetrySQLException ? x
-                                    : divergence("the replay failed (" + x.getMessage() + ")", x);
-                        }
-                        ctx.counters.restart(SqlStates.first(x).orElse(null), x);
-                        rollbackQuietly();
-                        throw x;
-                    }
-                }
+                // The turn covers this attempt only: a transaction sleeping in its backoff holds none.
+                waitForTurn(start, attempts[0], first, replay);
                 try {
-                    T result = retry.call();
-                    if (replay) {
-                        ctx.counters.replaysSucceeded.increment();
-                    }
-                    return result;
-                } catch (SQLException x) {
-                    markIfBroken(x);
-                    if (!replay && lost) {
-                        // An auto-commit statement whose connection broke may have committed: never again.
-                        throw new Final(x);
-                    }
-                    if (RetryContext.worthReplaying(x)) {
-                        ctx.counters.restart(SqlStates.first(x).orElse(null), x);
-                        if (replay) {
-                            rollbackQuietly();
-                        }
-                    } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
-                        // The replay matched; the call itself now fails: the application sees that error.
-                        sawError(x);
-                    }
-                    throw x;
+                    return attempt(retry, replay);
+                } finally {
+                    ctx.endRetry();
                 }
             });
         } catch (FailsafeException fe) {
@@ -545,6 +588,71 @@ public final class RetryingConnection implements Connection {
             throw fe;
         } finally {
             recovering = false;
+        }
+    }
+
+    /** One retry attempt: the replay (when replaying) and then the application's call. */
+    private <T> T attempt(SqlCall<T> retry, boolean replay) throws SQLException {
+        if (replay) {
+            ctx.counters.replays.increment();
+            try {
+                resetForReplay();
+                replay();
+            } catch (SQLException x) {
+                markIfBroken(x);
+                if (x instanceof TransactionRetrySQLException || !RetryContext.worthReplaying(x)) {
+                    throw x instanceof TransactionRetrySQLException ? x
+                            : divergence("the replay failed (" + x.getMessage() + ")", x);
+                }
+                ctx.counters.restart(SqlStates.first(x).orElse(null), x);
+                rollbackQuietly();
+                throw x;
+            }
+        }
+        try {
+            T result = retry.call();
+            if (replay) {
+                ctx.counters.replaysSucceeded.increment();
+            }
+            return result;
+        } catch (SQLException x) {
+            markIfBroken(x);
+            if (!replay && lost) {
+                // An auto-commit statement whose connection broke may have committed: never again.
+                throw new Final(x);
+            }
+            if (RetryContext.worthReplaying(x)) {
+                ctx.counters.restart(SqlStates.first(x).orElse(null), x);
+                if (replay) {
+                    rollbackQuietly();
+                }
+            } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
+                // The replay matched; the call itself now fails: the application sees that error.
+                sawError(x);
+            }
+            throw x;
+        }
+    }
+
+    /** Waits for a turn under {@code db_retry_max_concurrent}; gives up (Final) when none comes in time. */
+    private void waitForTurn(long start, int attempt, SQLException first, boolean replay) throws SQLException {
+        boolean got;
+        try {
+            got = ctx.beginRetry(start);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            got = false;
+        }
+        if (!got) {
+            String why = "Gave up after " + (attempt - 1) + " attempt(s): no turn to retry came within"
+                    + " db_retry_max_duration = " + Durations.human(ctx.settings.retryMaxDuration())
+                    + " (db_retry_max_concurrent = " + ctx.settings.retryMaxConcurrent()
+                    + " transactions were retrying already); last error: " + first.getMessage();
+            if (replay) {
+                giveUp(why);
+            }
+            throw new Final(new TransactionRetrySQLException(why, attempt - 1,
+                    Duration.ofNanos(System.nanoTime() - start), first));
         }
     }
 
@@ -592,8 +700,8 @@ public final class RetryingConnection implements Connection {
         Connection fresh = source.open();
         try {
             session.restoreOn(fresh);
-            for (RetryingStatement s : statements) {
-                s.rebind(fresh);
+            for (int i = 0; i < statementCount; i++) {
+                statements[i].rebind(fresh);
             }
         } catch (SQLException e) {
             try {
@@ -640,14 +748,16 @@ public final class RetryingConnection implements Connection {
             if (!d.sameAs(j.digest())) {
                 throw divergence("the replay read different data than the application had seen", null);
             }
-            for (RetryingResultSet r : resultSets) {
-                int slot = r.slot();
-                if (slot >= 0 && slot < sets.length) {
-                    r.swap(sets[slot]);
+            if (resultSets != null) {
+                for (RetryingResultSet r : resultSets) {
+                    int slot = r.slot();
+                    if (slot >= 0 && slot < sets.length) {
+                        r.swap(sets[slot]);
+                    }
                 }
             }
-            for (RetryingStatement s : statements) {
-                s.afterReplay();
+            for (int i = 0; i < statementCount; i++) {
+                statements[i].afterReplay();
             }
         } finally {
             for (Statement t : temporary.values()) {
@@ -1186,12 +1296,18 @@ public final class RetryingConnection implements Connection {
             return;
         }
         closed = true;
-        for (RetryingStatement s : new ArrayList<>(statements)) {
-            s.closeQuietly();
+        // closeQuietly does not unregister, so the array can be walked as it is
+        for (int i = 0; i < statementCount; i++) {
+            statements[i].closeQuietly();
+            statements[i] = null;
         }
-        statements.clear();
+        statementCount = 0;
         endRecording();
         tx = Tx.IDLE;
+        if (journal != null) {
+            Journal.giveBack(journal);
+            journal = null;
+        }
         if (session.dirty() && !lost) {
             // SET statements, client info, locks or temporary tables would reach the pool's next borrower.
             source.discard(delegate);

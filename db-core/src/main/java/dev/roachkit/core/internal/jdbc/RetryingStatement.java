@@ -40,19 +40,33 @@ public class RetryingStatement implements Statement {
     private boolean closed;
     private RetryingResultSet current;
     /** Pending batch entries: SQL strings here, parameter snapshots in {@link RetryingPreparedStatement}. */
-    final List<Object> batch = new ArrayList<>(0);
+    List<Object> batch = NO_BATCH;
+    /** Shared until the first {@code addBatch}: most statements never batch. Never added to. */
+    static final List<Object> NO_BATCH = java.util.Collections.emptyList();
 
-    // Settings re-applied to a fresh physical statement; null/negative = never set.
-    private Integer fetchSize;
-    private Integer fetchDirection;
-    private Integer maxRows;
-    private Long largeMaxRows;
-    private Integer queryTimeout;
-    private Integer maxFieldSize;
-    private Boolean escapeProcessing;
-    private Boolean poolable;
-    private String cursorName;
-    private boolean closeOnCompletion;
+    /** Settings re-applied to a fresh physical statement; made on the first one set, as most statements set none. */
+    private Kept kept;
+
+    /** The statement settings the application made; null = never set. */
+    private static final class Kept {
+        Integer fetchSize;
+        Integer fetchDirection;
+        Integer maxRows;
+        Long largeMaxRows;
+        Integer queryTimeout;
+        Integer maxFieldSize;
+        Boolean escapeProcessing;
+        Boolean poolable;
+        String cursorName;
+        boolean closeOnCompletion;
+    }
+
+    private Kept kept() {
+        if (kept == null) {
+            kept = new Kept();
+        }
+        return kept;
+    }
 
     RetryingStatement(RetryingConnection conn, String sql, StatementShape shape) throws SQLException {
         this.conn = conn;
@@ -81,35 +95,39 @@ public class RetryingStatement implements Statement {
         }
     }
 
-    private void applySettings(Statement s) throws SQLException {
-        if (fetchSize != null) {
-            s.setFetchSize(fetchSize);
+    final void applySettings(Statement s) throws SQLException {
+        Kept k = kept;
+        if (k == null) {
+            return;
         }
-        if (fetchDirection != null) {
-            s.setFetchDirection(fetchDirection);
+        if (k.fetchSize != null) {
+            s.setFetchSize(k.fetchSize);
         }
-        if (maxRows != null) {
-            s.setMaxRows(maxRows);
+        if (k.fetchDirection != null) {
+            s.setFetchDirection(k.fetchDirection);
         }
-        if (largeMaxRows != null) {
-            s.setLargeMaxRows(largeMaxRows);
+        if (k.maxRows != null) {
+            s.setMaxRows(k.maxRows);
         }
-        if (queryTimeout != null) {
-            s.setQueryTimeout(queryTimeout);
+        if (k.largeMaxRows != null) {
+            s.setLargeMaxRows(k.largeMaxRows);
         }
-        if (maxFieldSize != null) {
-            s.setMaxFieldSize(maxFieldSize);
+        if (k.queryTimeout != null) {
+            s.setQueryTimeout(k.queryTimeout);
         }
-        if (escapeProcessing != null) {
-            s.setEscapeProcessing(escapeProcessing);
+        if (k.maxFieldSize != null) {
+            s.setMaxFieldSize(k.maxFieldSize);
         }
-        if (poolable != null) {
-            s.setPoolable(poolable);
+        if (k.escapeProcessing != null) {
+            s.setEscapeProcessing(k.escapeProcessing);
         }
-        if (cursorName != null) {
-            s.setCursorName(cursorName);
+        if (k.poolable != null) {
+            s.setPoolable(k.poolable);
         }
-        if (closeOnCompletion) {
+        if (k.cursorName != null) {
+            s.setCursorName(k.cursorName);
+        }
+        if (k.closeOnCompletion) {
             s.closeOnCompletion();
         }
     }
@@ -278,14 +296,18 @@ public class RetryingStatement implements Statement {
     public ResultSet executeQuery(String text) throws SQLException {
         SqlText t = SqlText.of(text);
         beforeExecute(t);
+        String sent = conn.lockingText(text);
         ResultSet rs;
         try {
-            rs = delegate.executeQuery(text);
+            rs = delegate.executeQuery(sent);
         } catch (SQLException e) {
+            if (sent != text) {
+                LockingRead.refused(text, e);
+            }
             return conn.recover(e, t.rerunnable(), () -> executeQuery(text));
         }
         conn.afterExecute(t, text);
-        return wrap(rs, record(QUERY, text, null, null, null, true));
+        return wrap(rs, record(QUERY, sent, null, null, null, true));
     }
 
     @Override
@@ -389,15 +411,20 @@ public class RetryingStatement implements Statement {
     private boolean execute(String text, Object keys) throws SQLException {
         SqlText t = SqlText.of(text);
         beforeExecute(t);
+        // Generated keys make pgjdbc add RETURNING: no lock there.
+        String sent = keys == null ? conn.lockingText(text) : text;
         boolean r;
         try {
-            r = keys == null ? delegate.execute(text) : executeWithKeys(delegate, text, keys);
+            r = keys == null ? delegate.execute(sent) : executeWithKeys(delegate, text, keys);
         } catch (SQLException e) {
+            if (sent != text) {
+                LockingRead.refused(text, e);
+            }
             return conn.recover(e, t.rerunnable(), () -> execute(text, keys));
         }
         closeCurrent();
         conn.afterExecute(t, text);
-        record(EXECUTE, text, keys, null, null, false);
+        record(EXECUTE, sent, keys, null, null, false);
         Digest d = digest();
         if (d != null) {
             d.addBool(r);
@@ -409,6 +436,9 @@ public class RetryingStatement implements Statement {
     public void addBatch(String text) throws SQLException {
         checkOpen();
         delegate.addBatch(text);
+        if (batch == NO_BATCH) {
+            batch = new ArrayList<>(4);
+        }
         batch.add(text);
     }
 
@@ -594,7 +624,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setMaxFieldSize(int max) throws SQLException {
         delegate.setMaxFieldSize(max);
-        maxFieldSize = max;
+        kept().maxFieldSize = max;
     }
 
     @Override
@@ -605,7 +635,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setMaxRows(int max) throws SQLException {
         delegate.setMaxRows(max);
-        maxRows = max;
+        kept().maxRows = max;
     }
 
     @Override
@@ -616,13 +646,13 @@ public class RetryingStatement implements Statement {
     @Override
     public void setLargeMaxRows(long max) throws SQLException {
         delegate.setLargeMaxRows(max);
-        largeMaxRows = max;
+        kept().largeMaxRows = max;
     }
 
     @Override
     public void setEscapeProcessing(boolean enable) throws SQLException {
         delegate.setEscapeProcessing(enable);
-        escapeProcessing = enable;
+        kept().escapeProcessing = enable;
     }
 
     @Override
@@ -633,7 +663,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setQueryTimeout(int seconds) throws SQLException {
         delegate.setQueryTimeout(seconds);
-        queryTimeout = seconds;
+        kept().queryTimeout = seconds;
     }
 
     @Override
@@ -660,13 +690,13 @@ public class RetryingStatement implements Statement {
     @Override
     public void setCursorName(String name) throws SQLException {
         delegate.setCursorName(name);
-        cursorName = name;
+        kept().cursorName = name;
     }
 
     @Override
     public void setFetchDirection(int direction) throws SQLException {
         delegate.setFetchDirection(direction);
-        fetchDirection = direction;
+        kept().fetchDirection = direction;
     }
 
     @Override
@@ -677,7 +707,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setFetchSize(int rows) throws SQLException {
         delegate.setFetchSize(rows);
-        fetchSize = rows;
+        kept().fetchSize = rows;
     }
 
     @Override
@@ -703,7 +733,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void setPoolable(boolean value) throws SQLException {
         delegate.setPoolable(value);
-        poolable = value;
+        kept().poolable = value;
     }
 
     @Override
@@ -714,7 +744,7 @@ public class RetryingStatement implements Statement {
     @Override
     public void closeOnCompletion() throws SQLException {
         delegate.closeOnCompletion();
-        closeOnCompletion = true;
+        kept().closeOnCompletion = true;
     }
 
     @Override

@@ -24,6 +24,8 @@ public final class RetryContext {
     public final RetryCounters counters;
     /** The replay policy: the settings' bounds, handling restarts and lost connections. */
     public final RetryPolicy<Object> replayPolicy;
+    /** Turns to retry ({@code db_retry_max_concurrent}), or null when there is no cap. */
+    private final java.util.concurrent.Semaphore turns;
 
     /**
      * @param settings validated settings
@@ -35,6 +37,38 @@ public final class RetryContext {
         this.replayPolicy = policy(settings)
                 .handleIf(RetryContext::worthReplaying)
                 .build();
+        int cap = settings.retryMaxConcurrent();
+        this.turns = cap > 0 ? new java.util.concurrent.Semaphore(cap, true) : null;
+    }
+
+    /**
+     * Waits for a turn to run a transaction again (one attempt: a replay or a block's re-run), when
+     * {@code db_retry_max_concurrent} caps them: under overload, retries then queue (fairly) instead
+     * of crowding out first attempts. Backoff sleeps hold no turn. A caller that got a turn gives it
+     * back with {@link #endRetry()} when the attempt ends.
+     *
+     * @param startNanos when the transaction's retrying began ({@link System#nanoTime()})
+     * @return true with a turn (or no cap); false when none came within {@code db_retry_max_duration}
+     * @throws InterruptedException when the thread is interrupted while waiting
+     */
+    public boolean beginRetry(long startNanos) throws InterruptedException {
+        if (turns == null) {
+            return true;
+        }
+        long left = settings.retryMaxDuration().toNanos() - (System.nanoTime() - startNanos);
+        return turns.tryAcquire(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** Gives back a turn taken with {@link #beginRetry(long)}. */
+    public void endRetry() {
+        if (turns != null) {
+            turns.release();
+        }
+    }
+
+    /** @return transactions waiting for a turn to retry now (0 without a cap) */
+    public int waitingForTurn() {
+        return turns == null ? 0 : turns.getQueueLength();
     }
 
     /**

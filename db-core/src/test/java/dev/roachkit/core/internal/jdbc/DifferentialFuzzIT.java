@@ -51,7 +51,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * mvn -B -ntp -pl db-core verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dit.test=DifferentialFuzzIT -Droachkit.fuzz.programs=20000
  * </pre>
- * ({@code -Droachkit.fuzz.seed=S} repeats a run.) Each run ends with a summary line: programs,
+ * ({@code -Droachkit.fuzz.seed=S} repeats a run; {@code -Droachkit.fuzz.implicitForUpdate=true} runs the
+ * proxied side with {@code db_implicit_for_update}.) Each run ends with a summary line: programs,
  * statements, faults injected by kind, replays, outcomes, mismatches.
  *
  * <p>Needs PL/pgSQL and deferred constraint triggers: PostgreSQL only (skipped on CockroachDB).
@@ -77,8 +78,10 @@ class DifferentialFuzzIT {
         server.createDatabase(database);
         admin = server.connect(database);
         FuzzSchema.install(admin, database);
+        // -Droachkit.fuzz.implicitForUpdate=true runs (b) with the implicit FOR UPDATE: locks must change no value
         ctx = new RetryContext(Settings.of(Map.of("db_url", server.url(database), "db_retry_max_attempts", 4,
-                "db_retry_initial_backoff", "1ms", "db_retry_max_backoff", "2ms")), new RetryCounters());
+                "db_retry_initial_backoff", "1ms", "db_retry_max_backoff", "2ms", "db_implicit_for_update",
+                System.getProperty("roachkit.fuzz.implicitForUpdate", "false"))), new RetryCounters());
         started = System.nanoTime();
     }
 

@@ -1,0 +1,361 @@
+package dev.roachkit.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.roachkit.core.AmbiguousCommitSQLException;
+import dev.roachkit.core.Database;
+import dev.roachkit.core.RoachkitDriver;
+import dev.roachkit.core.Settings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/**
+ * The benchmark sections of issue 13, each variant side by side in one run: goodput while every
+ * connection is cut at an interval, read-modify-write contention with and without the implicit
+ * {@code FOR UPDATE}; and the helpers {@link OverloadBench} shares.
+ */
+final class FaultBench {
+    final StringBuilder md;
+    private final Function<Map<String, Object>, Settings> settings;
+    private final String host;
+    private final int port;
+    private final String database;
+    final boolean quick;
+    private final Map<String, Boolean> targets;
+    /** The application name of every connection the sections open, so the cutter terminates only those. */
+    private static final String APP = "roachkit-bench-faults";
+
+    FaultBench(StringBuilder md, Function<Map<String, Object>, Settings> settings, String host, int port,
+               String database, boolean quick, Map<String, Boolean> targets) {
+        this.md = md;
+        this.settings = settings;
+        this.host = host;
+        this.port = port;
+        this.database = database;
+        this.quick = quick;
+        this.targets = targets;
+    }
+
+    /** What one variant's run saw. */
+    record Outcome(long ok, long failed, long ambiguous, double seconds, long ledger, boolean totalsRight,
+                           long divergences, long p99Micros) {
+        double goodput() {
+            return seconds == 0 ? 0 : ok / seconds;
+        }
+    }
+
+    private Connection admin() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + database, "postgres", "");
+    }
+
+    private void exec(String... sql) throws SQLException {
+        try (Connection c = admin(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private long one(String sql) throws SQLException {
+        try (Connection c = admin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    void resetAccounts(int accounts) throws SQLException {
+        exec("DROP TABLE IF EXISTS fb_accounts, fb_ledger",
+                "CREATE TABLE fb_accounts (id INT8 PRIMARY KEY, balance INT8 NOT NULL)",
+                "CREATE TABLE fb_ledger (id UUID PRIMARY KEY)",
+                "INSERT INTO fb_accounts SELECT g, 1000 FROM generate_series(1, " + accounts + ") g");
+    }
+
+    /** A blind transfer (two relative UPDATEs) and a ledger row with a client-made id: lost or doubled shows. */
+    static boolean blindTransfer(DataSource ds, int accounts, AtomicLong ambiguous) {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        long from = rnd.nextLong(1, accounts + 1);
+        long to = 1 + (from - 1 + rnd.nextLong(1, accounts)) % accounts;
+        try (Connection c = ds.getConnection()) {
+            try {
+                c.setAutoCommit(false);
+                try (PreparedStatement up = c.prepareStatement("UPDATE fb_accounts SET balance = balance + ? WHERE id = ?");
+                     PreparedStatement led = c.prepareStatement("INSERT INTO fb_ledger VALUES (?)")) {
+                    up.setLong(1, -1);
+                    up.setLong(2, from);
+                    up.executeUpdate();
+                    up.setLong(1, 1);
+                    up.setLong(2, to);
+                    up.executeUpdate();
+                    led.setObject(1, java.util.UUID.randomUUID());
+                    led.executeUpdate();
+                }
+                c.commit();
+                return true;
+            } catch (AmbiguousCommitSQLException e) {
+                ambiguous.incrementAndGet();
+                return false;
+            } catch (SQLException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // a broken connection: the pool drops it
+                }
+                return false;
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Read both balances, write back absolute values: a changed read must never be replayed silently. */
+    private static boolean readModifyWrite(DataSource ds, int accounts) {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        long from = rnd.nextLong(1, accounts + 1);
+        long to = 1 + (from - 1 + rnd.nextLong(1, accounts)) % accounts;
+        long amount = rnd.nextLong(1, 20);
+        try (Connection c = ds.getConnection()) {
+            try {
+                c.setAutoCommit(false);
+                long a;
+                long b;
+                try (PreparedStatement read = c.prepareStatement("SELECT balance FROM fb_accounts WHERE id = ?")) {
+                    read.setLong(1, from);
+                    try (ResultSet rs = read.executeQuery()) {
+                        rs.next();
+                        a = rs.getLong(1);
+                    }
+                    read.setLong(1, to);
+                    try (ResultSet rs = read.executeQuery()) {
+                        rs.next();
+                        b = rs.getLong(1);
+                    }
+                }
+                long moved = a >= amount ? amount : 0;
+                try (PreparedStatement up = c.prepareStatement("UPDATE fb_accounts SET balance = ? WHERE id = ?")) {
+                    up.setLong(1, a - moved);
+                    up.setLong(2, from);
+                    up.executeUpdate();
+                    up.setLong(1, b + moved);
+                    up.setLong(2, to);
+                    up.executeUpdate();
+                }
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // broken: dropped by the pool
+                }
+                return false;
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    Outcome measure(int threads, long millis, int accounts, Measure.Op op, AtomicLong ambiguous,
+                            Database db, Runnable sideline) throws Exception {
+        long div0 = db == null ? 0 : db.stats().retries().divergences();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread side = null;
+        if (sideline != null) {
+            side = new Thread(() -> {
+                while (!stop.get()) {
+                    sideline.run();
+                }
+            }, "bench-sideline");
+            side.setDaemon(true);
+            side.start();
+        }
+        Measure.Result r;
+        try {
+            r = Measure.run(threads, millis, op);
+        } finally {
+            stop.set(true);
+            if (side != null) {
+                side.join();
+            }
+        }
+        long total = one("SELECT sum(balance) FROM fb_accounts");
+        long ledger = one("SELECT count(*) FROM fb_ledger");
+        long div = db == null ? 0 : db.stats().retries().divergences() - div0;
+        return new Outcome(r.ok(), r.failed(), ambiguous.get(), r.seconds(), ledger, total == 1000L * accounts, div,
+                (long) (r.p(0.99) * 1000));
+    }
+
+    /** Every {@code interval} ms, terminates every other backend of this database. */
+    private Runnable cutter(long interval) {
+        return () -> {
+            try {
+                Thread.sleep(interval);
+                exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND pid <> pg_backend_pid() AND application_name = '" + APP + "'");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (SQLException e) {
+                // the next round tries again
+            }
+        };
+    }
+
+    HikariDataSource roachkitDriverPool(int size, Map<String, String> dbSettings) {
+        HikariConfig c = new HikariConfig();
+        c.setPoolName("jdbc-roachkit");
+        c.setDriverClassName(RoachkitDriver.class.getName());
+        c.setJdbcUrl(RoachkitDriver.PREFIX + "postgresql://" + host + ":" + port + "/" + database);
+        c.setUsername("postgres");
+        c.setMaximumPoolSize(size);
+        c.setMinimumIdle(size);
+        c.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
+        c.addDataSourceProperty("ApplicationName", APP);
+        dbSettings.forEach(c::addDataSourceProperty);
+        return new HikariDataSource(c);
+    }
+
+    private HikariDataSource rawPool(int size) {
+        HikariConfig c = new HikariConfig();
+        c.setPoolName("raw");
+        c.setJdbcUrl("jdbc:postgresql://" + host + ":" + port + "/" + database);
+        c.setUsername("postgres");
+        c.setMaximumPoolSize(size);
+        c.setMinimumIdle(size);
+        c.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
+        c.addDataSourceProperty("ApplicationName", APP);
+        return new HikariDataSource(c);
+    }
+
+    static Map<String, String> retrySettings() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("db_retry_max_attempts", "20");
+        m.put("db_retry_initial_backoff", "1ms");
+        m.put("db_retry_max_backoff", "100ms");
+        return m;
+    }
+
+    private Map<String, Object> dbSettings(int pool, Map<String, String> extra) {
+        Map<String, Object> m = new LinkedHashMap<>(retrySettings());
+        m.put("db_min_connections", pool);
+        m.put("db_max_connections", pool);
+        m.put("db_application_name", APP);
+        m.putAll(extra);
+        return m;
+    }
+
+    private void outcomeTable(Map<String, Outcome> results, String baseline, boolean contention) {
+        md.append(contention
+                ? "| variant | goodput /s | ratio | gave up | divergences | divergence rate | p99 ms | total checked |\n"
+                        + "|---|---|---|---|---|---|---|---|\n"
+                : "| variant | goodput /s | ratio | failed | ambiguous commits | ledger rows | lost or doubled | total checked |\n"
+                        + "|---|---|---|---|---|---|---|---|\n");
+        double base = results.get(baseline).goodput();
+        for (Map.Entry<String, Outcome> e : results.entrySet()) {
+            Outcome o = e.getValue();
+            if (contention) {
+                long tried = o.ok + o.failed;
+                md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %d | %d | %.1f %% | %.1f | %s |%n",
+                        e.getKey(), o.goodput(), base == 0 ? 0 : o.goodput() / base, o.failed, o.divergences,
+                        tried == 0 ? 0 : 100.0 * o.divergences / tried, o.p99Micros / 1000.0,
+                        o.totalsRight ? "right" : "**WRONG**"));
+            } else {
+                // Every committed transfer has its ledger row; an ambiguous or failed commit may or may not have one.
+                boolean exact = o.ledger >= o.ok && o.ledger <= o.ok + o.failed + o.ambiguous;
+                md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %d | %d | %d (ok %d) | %s | %s |%n",
+                        e.getKey(), o.goodput(), base == 0 ? 0 : o.goodput() / base, o.failed, o.ambiguous, o.ledger,
+                        o.ok, exact ? "none" : "**YES**", o.totalsRight ? "right" : "**WRONG**"));
+            }
+        }
+    }
+
+    /** Runs a workload briefly, uncounted, so the first variant measured does not pay for JIT and pool warm-up. */
+    void warmUp(int threads, Measure.Op op) throws InterruptedException {
+        Measure.run(threads, quick ? 100 : 2000, op);
+    }
+
+    /** Goodput while every connection is cut every 700 ms. */
+    void cuts() throws Exception {
+        int threads = 8;
+        int accounts = 1000;
+        long millis = quick ? 1000 : 10_000;
+        long interval = 700;
+        md.append("\n## 8. Goodput under connection cuts\n\n").append(threads).append(" threads, blind transfers (two")
+                .append(" UPDATEs and a ledger row with a client-made id) over ").append(accounts)
+                .append(" accounts; every ").append(interval).append(" ms every connection the benchmark opened is")
+                .append(" terminated (`pg_terminate_backend`); ").append(millis / 1000.0).append(" s per variant,")
+                .append(" one after the other. Ratio is to raw HikariCP + pgjdbc. \"Lost or doubled\" checks that the")
+                .append(" ledger holds every committed transfer once (failed and ambiguous ones may or may not be there).\n\n");
+        Map<String, Outcome> results = new LinkedHashMap<>();
+        resetAccounts(accounts);
+        try (HikariDataSource raw = rawPool(threads)) {
+            AtomicLong amb = new AtomicLong();
+            warmUp(threads, t -> blindTransfer(raw, accounts, amb));
+            resetAccounts(accounts);
+            results.put("raw HikariCP + pgjdbc (no retry)", measure(threads, millis, accounts,
+                    t -> blindTransfer(raw, accounts, amb), amb, null, cutter(interval)));
+        }
+        resetAccounts(accounts);
+        try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of())))) {
+            AtomicLong amb = new AtomicLong();
+            results.put("roachkit `db.pool()`", measure(threads, millis, accounts,
+                    t -> blindTransfer(db.pool(), accounts, amb), amb, db, cutter(interval)));
+        }
+        resetAccounts(accounts);
+        try (HikariDataSource rk = roachkitDriverPool(threads, retrySettings())) {
+            AtomicLong amb = new AtomicLong();
+            results.put("`jdbc:roachkit:` in HikariCP", measure(threads, millis, accounts,
+                    t -> blindTransfer(rk, accounts, amb), amb, null, cutter(interval)));
+        }
+        outcomeTable(results, "raw HikariCP + pgjdbc (no retry)", false);
+        for (Map.Entry<String, Outcome> e : results.entrySet()) {
+            Outcome o = e.getValue();
+            targets.put("(8) cuts, " + e.getKey() + ": nothing lost or doubled, total right",
+                    o.totalsRight && o.ledger >= o.ok && o.ledger <= o.ok + o.failed + o.ambiguous);
+        }
+    }
+
+    /** Read-modify-write on 10 hot rows through the transparent proxy, with and without the implicit FOR UPDATE. */
+    void readModifyWrite() throws Exception {
+        int threads = 16;
+        int accounts = 10;
+        long millis = quick ? 1000 : 8_000;
+        md.append("\n## 9. Read-modify-write contention, implicit `FOR UPDATE`\n\n").append(threads)
+                .append(" threads, ").append(accounts).append(" accounts, SERIALIZABLE: read both balances, write back")
+                .append(" absolute values, plain JDBC through `db.pool()` (transparent replay); ").append(millis / 1000.0)
+                .append(" s per variant. A divergence is a replay whose reads changed: it reaches the caller as 40001")
+                .append(" (gave up). \"Total checked\": the balances still sum to the start. Ratio is to")
+                .append(" `db_implicit_for_update = false`.\n\n");
+        Map<String, Outcome> results = new LinkedHashMap<>();
+        resetAccounts(accounts);
+        try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of())))) {
+            warmUp(threads, t -> readModifyWrite(db.pool(), accounts));
+        }
+        for (boolean lock : new boolean[] {false, true}) {
+            resetAccounts(accounts);
+            try (Database db = Database.open(settings.apply(dbSettings(threads,
+                    Map.of("db_implicit_for_update", String.valueOf(lock)))))) {
+                results.put("db_implicit_for_update = " + lock, measure(threads, millis, accounts,
+                        t -> readModifyWrite(db.pool(), accounts), new AtomicLong(), db, null));
+            }
+        }
+        outcomeTable(results, "db_implicit_for_update = false", true);
+        Outcome off = results.get("db_implicit_for_update = false");
+        Outcome on = results.get("db_implicit_for_update = true");
+        targets.put(String.format(Locale.ROOT, "(9) implicit FOR UPDATE: fewer divergences per transfer (%d of %d"
+                + " vs %d of %d), totals right", on.divergences, on.ok + on.failed, off.divergences, off.ok + off.failed),
+                on.totalsRight && off.totalsRight
+                        && (double) on.divergences / Math.max(1, on.ok + on.failed)
+                        < (double) off.divergences / Math.max(1, off.ok + off.failed));
+    }
+}
