@@ -64,6 +64,16 @@ public final class RetryingCallableStatement extends RetryingPreparedStatement i
     @Override
     void rebind(Connection fresh) throws SQLException {
         super.rebind(fresh);
+        reapplySettings();
+    }
+
+    @Override
+    void afterReplay() throws SQLException {
+        super.afterReplay();
+        reapplySettings(); // pgjdbc's clearParameters() also forgets OUT registrations
+    }
+
+    private void reapplySettings() throws SQLException {
         for (Setting s : settings) {
             s.applyTo(callable());
         }
