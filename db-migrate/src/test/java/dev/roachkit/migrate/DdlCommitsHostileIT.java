@@ -97,4 +97,17 @@ class DdlCommitsHostileIT {
         assertThat(f.count("SELECT count(*) FROM legacy_old") + f.count("SELECT count(*) FROM legacy"))
                 .as("the three rows of legacy, after the re-run").isEqualTo(3);
     }
+
+    /**
+     * {@code ALTER TABLE IF EXISTS} guards the table, not the constraint it adds: the statement is not
+     * safe to run twice, so the next run must stop with the SQL to settle it.
+     */
+    @Test
+    void anIfExistsOnTheTableDoesNotGuardTheConstraintItAdds() throws Exception {
+        version("ALTER TABLE IF EXISTS things ADD CONSTRAINT things_id_positive CHECK (id > 0)");
+        assertThatThrownBy(() -> f.migrate(CRDB_LIKE)).hasMessageContaining("injected crash");
+        assertThatThrownBy(() -> f.migrate(CRDB_LIKE)).isInstanceOf(DatabaseSchemaException.class)
+                .hasMessageContaining("began in an earlier run").hasMessageContaining("INSERT INTO roachkit_migration_done")
+                .hasMessageNotContaining("already exists");
+    }
 }
