@@ -1,9 +1,11 @@
 package dev.roachkit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.roachkit.testkit.DatabaseExtension;
 import dev.roachkit.testkit.FaultProxy;
+import dev.roachkit.testkit.RestartInjection;
 import dev.roachkit.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -50,6 +52,40 @@ class NestedAmbiguousCommitIT {
             assertThat(count(tdb)).as("the inner work is applied at most once").isLessThanOrEqualTo(1);
             assertThat(outerRuns).as("the outer block ran once: an ambiguous commit is never retried").hasValue(1);
             assertThat(thrown).isInstanceOf(AmbiguousCommitException.class);
+        }
+    }
+
+    @Test
+    void anOuterBlockRestartedAfterANestedBlockCommittedIsNotRunAgain(TestDatabase tdb) throws Exception {
+        RestartInjection.install(tdb);
+        tdb.execute("DROP TABLE IF EXISTS nledger",
+                "CREATE TABLE nledger (seq BIGSERIAL PRIMARY KEY, transfer_id TEXT NOT NULL)");
+        try (Database db = Database.open(tdb.settings(Map.of("db_retry_initial_backoff", "1ms",
+                "db_retry_max_backoff", "5ms")))) {
+            AtomicInteger outerRuns = new AtomicInteger();
+            assertThatThrownBy(() -> db.transaction(outer -> {
+                outerRuns.incrementAndGet();
+                db.transaction(inner -> {
+                    try (Statement st = inner.createStatement()) {
+                        st.executeUpdate("INSERT INTO nledger (transfer_id) VALUES ('n-1')");
+                    }
+                });
+                try (Statement st = outer.createStatement()) {
+                    st.executeQuery("SELECT maybe_fail(1)").close(); // a restart after the nested commit
+                }
+            })).isInstanceOf(TransactionRetryException.class).hasMessageContaining("nested in it committed");
+            assertThat(outerRuns).as("the outer block ran once").hasValue(1);
+            assertThat(count(tdb)).as("the nested block's work is applied once").isEqualTo(1);
+            // Without a nested commit, the same restart is retried as ever.
+            RestartInjection.arm(tdb);
+            AtomicInteger runs = new AtomicInteger();
+            db.transaction(outer -> {
+                runs.incrementAndGet();
+                try (Statement st = outer.createStatement()) {
+                    st.executeQuery("SELECT maybe_fail(1)").close();
+                }
+            });
+            assertThat(runs).hasValue(2);
         }
     }
 

@@ -54,12 +54,21 @@ public final class TransactionRunner {
 
     /** Restarts and connections lost mid-block; never an ambiguous commit or a failure to borrow. */
     static boolean retryable(Throwable t) {
-        if (t == null || t instanceof AmbiguousCommitSQLException || t instanceof PoolTimeoutException
-                || t instanceof TransactionRetrySQLException) {
+        if (t == null || t instanceof PoolTimeoutException || t instanceof TransactionRetrySQLException) {
             return false;
+        }
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            // Anywhere in the chain: a nested block's ambiguous commit leaves the outer block as the
+            // cause of a DatabaseException, and its 08006 cause would otherwise read as retryable.
+            if (c instanceof AmbiguousCommitSQLException || c instanceof AmbiguousCommitException) {
+                return false;
+            }
         }
         return SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t);
     }
+
+    /** Blocks this thread has committed, so an outer block can tell that a nested one committed in its attempt. */
+    private static final ThreadLocal<long[]> COMMITTED = ThreadLocal.withInitial(() -> new long[1]);
 
     /**
      * Runs a block in a transaction, retrying it as a whole on restarts.
@@ -123,6 +132,8 @@ public final class TransactionRunner {
 
     private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) throws SQLException {
         counters.blockAttempts.increment();
+        long[] committed = COMMITTED.get();
+        long committedBefore = committed[0];
         RetryingConnection c = pool.borrow();
         // What the block itself did that forbids running it again; the runner's own COMMIT does not count.
         String unrepeatable = null;
@@ -138,6 +149,7 @@ public final class TransactionRunner {
             unrepeatable = c.unrepeatable();
             bodyDone = true;
             c.commit();
+            committed[0]++;
             return result;
         } catch (SQLException | RuntimeException | Error e) {
             try {
@@ -148,11 +160,17 @@ public final class TransactionRunner {
                 e.addSuppressed(suppressed);
             }
             String why = bodyDone ? unrepeatable : c.unrepeatable();
+            String fix = "remove the transaction control from the block (the block commits for you)";
+            if (why == null && committed[0] != committedBefore) {
+                why = "a db.transaction block nested in it committed (a transaction of its own, which a re-run"
+                        + " would apply again)";
+                fix = "do the nested block's work on the outer block's connection, or run it after the outer block";
+            }
             if (why != null && retryable(e)) {
                 // Part of the block may be committed already: running it again could apply that part twice.
                 throw new TransactionRetrySQLException("The transaction block failed (" + e.getMessage()
                         + ") and roachkit will not run it again, because " + why
-                        + "; remove the transaction control from the block (the block commits for you)",
+                        + "; " + fix,
                         1, Duration.ZERO, e);
             }
             throw e;

@@ -492,7 +492,7 @@ public final class RetryingConnection implements Connection {
         }
         boolean restart = SqlStates.isRestart(e);
         if (tx == Tx.IDLE) {
-            if (!restart || managed || !rerunnable || session.pinned() != null || lost) {
+            if (!restart || managed || !rerunnable || session.pinned() != null || lost || unreadableSql() != null) {
                 throw e;
             }
             // An autocommit statement that was restarted was rolled back whole: run it again.
@@ -517,6 +517,10 @@ public final class RetryingConnection implements Connection {
         ctx.counters.restart(SqlStates.first(e).orElse(null), e);
         if (lost && session.pinned() != null) {
             throw loseSession(e);
+        }
+        String unreadable = unreplayable == null ? unreadableSql() : null;
+        if (unreadable != null) {
+            stopRecording(unreadable);
         }
         if (unreplayable != null) {
             ctx.counters.nonTransparentRestarts.increment();
@@ -886,6 +890,23 @@ public final class RetryingConnection implements Connection {
             throw e;
         }
         end(!abortedOnServer); // a COMMIT of a failed transaction rolls back, and its SETs with it
+    }
+
+    /**
+     * Why the SQL this connection ran cannot be trusted to say what it did, or null. With
+     * {@code standard_conforming_strings} off (set by SQL, {@code set_config} or a role or database
+     * default; pgjdbc tracks the server's reports) backslashes escape quotes in ordinary strings, so
+     * {@link SqlText} could miss a COMMIT hidden behind one, and a replay or re-run would apply
+     * committed work twice. CockroachDB does not allow it off; PostgreSQL does.
+     */
+    private String unreadableSql() {
+        try {
+            return delegate.unwrap(org.postgresql.core.BaseConnection.class).getStandardConformingStrings() ? null
+                    : "standard_conforming_strings is off, so roachkit cannot tell where this connection's"
+                            + " SQL strings end (a COMMIT hidden behind a backslash-escaped quote would run twice)";
+        } catch (SQLException | RuntimeException e) {
+            return null; // not pgjdbc underneath (a test's stub driver): the lexer's reading stands
+        }
     }
 
     /**

@@ -231,7 +231,8 @@ final class SqlText {
         }
 
         private void skipLineComment() {
-            while (pos < n && s.charAt(pos) != '\n') {
+            // PostgreSQL's scanner ends a -- comment at a carriage return as well as a newline.
+            while (pos < n && s.charAt(pos) != '\n' && s.charAt(pos) != '\r') {
                 pos++;
             }
         }
@@ -334,7 +335,7 @@ final class SqlText {
                 if (Character.isWhitespace(c)) {
                     i++;
                 } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
-                    int nl = s.indexOf('\n', i);
+                    int nl = lineEnd(s, i);
                     i = nl < 0 ? n : nl + 1;
                 } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
                     int end = s.indexOf("*/", i + 2);
@@ -424,5 +425,16 @@ final class SqlText {
                 }
             }
         }
+    }
+
+    /** @return the index of the first {@code \n} or {@code \r} at or after {@code from}, or -1 */
+    static int lineEnd(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n' || c == '\r') {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -26,6 +26,8 @@ public final class RetryContext {
     public final RetryPolicy<Object> replayPolicy;
     /** Turns to retry ({@code db_retry_max_concurrent}), or null when there is no cap. */
     private final java.util.concurrent.Semaphore turns;
+    /** Turns this thread holds (nested attempts share the outermost one's). */
+    private final ThreadLocal<int[]> heldTurns = ThreadLocal.withInitial(() -> new int[1]);
 
     /**
      * @param settings validated settings
@@ -55,13 +57,24 @@ public final class RetryContext {
         if (turns == null) {
             return true;
         }
+        int[] held = heldTurns.get();
+        if (held[0] > 0) {
+            // A block nested in an attempt that holds a turn: waiting for another turn could only
+            // wait for itself (with a cap of 1, until db_retry_max_duration), so it shares the turn.
+            held[0]++;
+            return true;
+        }
         long left = settings.retryMaxDuration().toNanos() - (System.nanoTime() - startNanos);
-        return turns.tryAcquire(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (turns.tryAcquire(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            held[0] = 1;
+            return true;
+        }
+        return false;
     }
 
     /** Gives back a turn taken with {@link #beginRetry(long)}. */
     public void endRetry() {
-        if (turns != null) {
+        if (turns != null && --heldTurns.get()[0] == 0) {
             turns.release();
         }
     }
