@@ -1,0 +1,147 @@
+package dev.roachkit.spring.review;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import dev.roachkit.spring.BootDatabase;
+import dev.roachkit.spring.RestartInjection;
+import dev.roachkit.spring.RetryableTransaction;
+import dev.roachkit.spring.TestDatabase;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Review 12: {@link RetryableTransaction} against odd but legal uses. */
+class ReviewRetryIT {
+    static final TestDatabase DB = BootDatabase.of(ReviewRetryIT.class);
+    static ConfigurableApplicationContext ctx;
+
+    /** Writes outside any transaction (auto-commit): each statement commits at once. */
+    public static class AutoCommitWriter {
+        private final JdbcTemplate jdbc;
+
+        public AutoCommitWriter(JdbcTemplate jdbc) {
+            this.jdbc = jdbc;
+        }
+
+        @Transactional(propagation = Propagation.NOT_SUPPORTED)
+        public void note(String note) {
+            jdbc.update("INSERT INTO audit (id, note) SELECT coalesce(max(id), 0) + 1, ? FROM audit", note);
+        }
+    }
+
+    /** A retryable method that calls a NOT_SUPPORTED method (which commits), then meets a restart. */
+    public static class Outer {
+        final AtomicInteger runs = new AtomicInteger();
+        private final JdbcTemplate jdbc;
+        private final AutoCommitWriter writer;
+
+        public Outer(JdbcTemplate jdbc, AutoCommitWriter writer) {
+            this.jdbc = jdbc;
+            this.writer = writer;
+        }
+
+        public int runs() {
+            return runs.get();
+        }
+
+        @RetryableTransaction
+        public void writeOutsideThenRestart(String note) {
+            runs.incrementAndGet();
+            writer.note(note);
+            jdbc.queryForObject("SELECT public.maybe_fail(1)", Long.class);
+        }
+    }
+
+    /** Retryable on the class. */
+    @RetryableTransaction
+    public static class ClassLevel {
+        public int answer() {
+            return 42;
+        }
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class App {
+        @Bean
+        AutoCommitWriter autoCommitWriter(JdbcTemplate jdbc) {
+            return new AutoCommitWriter(jdbc);
+        }
+
+        @Bean
+        Outer outer(JdbcTemplate jdbc, AutoCommitWriter writer) {
+            return new Outer(jdbc, writer);
+        }
+
+        @Bean
+        ClassLevel classLevel() {
+            return new ClassLevel();
+        }
+    }
+
+    @BeforeAll
+    static void start() {
+        ctx = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE).run(
+                "--roachkit.url=" + DB.url(), "--roachkit.connection-timeout=5s", "--roachkit.min-connections=1",
+                "--roachkit.schema-location=classpath:bank/schema", "--roachkit.transparent-retries=false",
+                "--roachkit.retry-initial-backoff=1ms", "--roachkit.retry-max-backoff=5ms");
+        RestartInjection.install(DB);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ctx != null) {
+            ctx.close();
+        }
+        DB.server().dropDatabase(DB.name());
+    }
+
+    @BeforeEach
+    void arm() {
+        RestartInjection.arm(DB);
+        ctx.getBean(JdbcTemplate.class).update("DELETE FROM audit");
+    }
+
+    /**
+     * Promise: "never re-runs work that already committed". A NOT_SUPPORTED call inside the method
+     * commits its write at once (auto-commit); a later restart must not run the method, and so the
+     * committed write, again.
+     */
+    @Test
+    void workCommittedByANotSupportedCallIsNotRepeatedByTheRetry() {
+        Outer outer = ctx.getBean(Outer.class);
+        try {
+            outer.writeOutsideThenRestart("once");
+        } catch (RuntimeException expected) {
+            // refusing to run it again (TransactionRetryException) is an acceptable outcome
+        }
+        Integer written = ctx.getBean(JdbcTemplate.class)
+                .queryForObject("SELECT count(*) FROM audit WHERE note = 'once'", Integer.class);
+        assertThat(written).as("committed auto-commit writes of a retried method (runs: %s)", outer.runs()).isEqualTo(1);
+    }
+
+    /**
+     * Promise: nested use is refused (a transactional method inside a running transaction). Object
+     * methods such as toString are not transactional (Spring's @Transactional on a class does not
+     * apply to them), so logging a class-level retryable bean inside a transaction must work.
+     */
+    @Test
+    void toStringOfAClassLevelRetryableBeanWorksInsideATransaction() {
+        ClassLevel bean = ctx.getBean(ClassLevel.class);
+        TransactionTemplate tx = ctx.getBean(TransactionTemplate.class);
+        assertThatCode(() -> tx.executeWithoutResult(s -> String.valueOf(bean.toString()))).doesNotThrowAnyException();
+    }
+}
