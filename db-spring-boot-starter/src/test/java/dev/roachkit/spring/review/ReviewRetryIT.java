@@ -3,6 +3,7 @@ package dev.roachkit.spring.review;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import dev.roachkit.core.Database;
 import dev.roachkit.spring.BootDatabase;
 import dev.roachkit.spring.RestartInjection;
 import dev.roachkit.spring.RetryableTransaction;
@@ -65,6 +66,38 @@ class ReviewRetryIT {
         }
     }
 
+    /** A retryable method that commits through roachkit's own API, then meets a restart. */
+    public static class Mixed {
+        final AtomicInteger runs = new AtomicInteger();
+        private final JdbcTemplate jdbc;
+        private final Database db;
+
+        public Mixed(JdbcTemplate jdbc, Database db) {
+            this.jdbc = jdbc;
+            this.db = db;
+        }
+
+        public int runs() {
+            return runs.get();
+        }
+
+        public void reset() {
+            runs.set(0);
+        }
+
+        @RetryableTransaction
+        public void dbTransactionThenRestart(String note) {
+            runs.incrementAndGet();
+            db.transaction(c -> {
+                try (var ps = c.prepareStatement("INSERT INTO audit (id, note) SELECT coalesce(max(id), 0) + 1, ? FROM audit")) {
+                    ps.setString(1, note);
+                    ps.executeUpdate();
+                }
+            });
+            jdbc.queryForObject("SELECT public.maybe_fail(1)", Long.class);
+        }
+    }
+
     /** Retryable on the class. */
     @RetryableTransaction
     public static class ClassLevel {
@@ -84,6 +117,11 @@ class ReviewRetryIT {
         @Bean
         Outer outer(JdbcTemplate jdbc, AutoCommitWriter writer) {
             return new Outer(jdbc, writer);
+        }
+
+        @Bean
+        Mixed mixed(JdbcTemplate jdbc, Database db) {
+            return new Mixed(jdbc, db);
         }
 
         @Bean
@@ -131,6 +169,24 @@ class ReviewRetryIT {
         Integer written = ctx.getBean(JdbcTemplate.class)
                 .queryForObject("SELECT count(*) FROM audit WHERE note = 'once'", Integer.class);
         assertThat(written).as("committed auto-commit writes of a retried method (runs: %s)", outer.runs()).isEqualTo(1);
+    }
+
+    /**
+     * Promise: "never re-runs work that already committed". db.transaction(...) (roachkit's own
+     * API) inside the method commits on a connection of its own; a later restart must not repeat it.
+     */
+    @Test
+    void workCommittedByDbTransactionInsideTheMethodIsNotRepeatedByTheRetry() {
+        Mixed mixed = ctx.getBean(Mixed.class);
+        mixed.reset();
+        try {
+            mixed.dbTransactionThenRestart("db-tx");
+        } catch (RuntimeException expected) {
+            // refusing to run it again (TransactionRetryException) is an acceptable outcome
+        }
+        Integer written = ctx.getBean(JdbcTemplate.class)
+                .queryForObject("SELECT count(*) FROM audit WHERE note = 'db-tx'", Integer.class);
+        assertThat(written).as("committed db.transaction writes of a retried method (runs: %s)", mixed.runs()).isEqualTo(1);
     }
 
     /**
