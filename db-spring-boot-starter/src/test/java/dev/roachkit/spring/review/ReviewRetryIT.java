@@ -98,6 +98,20 @@ class ReviewRetryIT {
         }
     }
 
+    /** A plain retryable method that writes one row. */
+    public static class Writer {
+        private final JdbcTemplate jdbc;
+
+        public Writer(JdbcTemplate jdbc) {
+            this.jdbc = jdbc;
+        }
+
+        @RetryableTransaction
+        public void write(String note) {
+            jdbc.update("INSERT INTO audit (id, note) SELECT coalesce(max(id), 0) + 1, ? FROM audit", note);
+        }
+    }
+
     /** Retryable on the class. */
     @RetryableTransaction
     public static class ClassLevel {
@@ -122,6 +136,11 @@ class ReviewRetryIT {
         @Bean
         Mixed mixed(JdbcTemplate jdbc, Database db) {
             return new Mixed(jdbc, db);
+        }
+
+        @Bean
+        Writer writer(JdbcTemplate jdbc) {
+            return new Writer(jdbc);
         }
 
         @Bean
@@ -187,6 +206,20 @@ class ReviewRetryIT {
         Integer written = ctx.getBean(JdbcTemplate.class)
                 .queryForObject("SELECT count(*) FROM audit WHERE note = 'db-tx'", Integer.class);
         assertThat(written).as("committed db.transaction writes of a retried method (runs: %s)", mixed.runs()).isEqualTo(1);
+    }
+
+    /**
+     * Promise: @RetryableTransaction "refuses nested use with a clear message". Inside roachkit's
+     * own db.transaction(...) a transaction is already running (and db.transaction retries it
+     * whole): the retryable method must refuse, not commit on a second connection.
+     */
+    @Test
+    void calledInsideDbTransactionItIsRefused() {
+        Writer writer = ctx.getBean(Writer.class);
+        Database db = ctx.getBean(Database.class);
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> db.transaction(c -> writer.write("nested")));
+        assertThat(t).as("@RetryableTransaction inside db.transaction(...)").isNotNull()
+                .hasStackTraceContaining("@RetryableTransaction");
     }
 
     /**
