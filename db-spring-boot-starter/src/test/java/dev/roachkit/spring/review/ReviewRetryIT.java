@@ -112,6 +112,30 @@ class ReviewRetryIT {
         }
     }
 
+    /** A retryable method on plain JDBC that declares the checked SQLException a restart arrives as. */
+    public static class CheckedJdbc {
+        final AtomicInteger runs = new AtomicInteger();
+        private final javax.sql.DataSource ds;
+
+        public CheckedJdbc(javax.sql.DataSource ds) {
+            this.ds = ds;
+        }
+
+        public int runs() {
+            return runs.get();
+        }
+
+        @RetryableTransaction
+        public long restartedOnce() throws java.sql.SQLException {
+            runs.incrementAndGet();
+            java.sql.Connection c = org.springframework.jdbc.datasource.DataSourceUtils.getConnection(ds);
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT public.maybe_fail(1) + 7")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** Retryable on the class. */
     @RetryableTransaction
     public static class ClassLevel {
@@ -141,6 +165,11 @@ class ReviewRetryIT {
         @Bean
         Writer writer(JdbcTemplate jdbc) {
             return new Writer(jdbc);
+        }
+
+        @Bean
+        CheckedJdbc checkedJdbc(javax.sql.DataSource ds) {
+            return new CheckedJdbc(ds);
         }
 
         @Bean
@@ -220,6 +249,18 @@ class ReviewRetryIT {
         Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> db.transaction(c -> writer.write("nested")));
         assertThat(t).as("@RetryableTransaction inside db.transaction(...)").isNotNull()
                 .hasStackTraceContaining("@RetryableTransaction");
+    }
+
+    /**
+     * Promise: the outermost method re-runs on 40001, checked exceptions included: a restart that
+     * reaches the method as the checked SQLException of plain JDBC (which Spring's default rules
+     * would commit on) runs the method again.
+     */
+    @Test
+    void aRestartArrivingAsACheckedSqlExceptionIsRetried() throws Exception {
+        CheckedJdbc checked = ctx.getBean(CheckedJdbc.class);
+        assertThat(checked.restartedOnce()).isEqualTo(7L);
+        assertThat(checked.runs()).isEqualTo(2);
     }
 
     /**
