@@ -71,6 +71,17 @@ public final class TransactionRunner {
     private static final ThreadLocal<long[]> COMMITTED = ThreadLocal.withInitial(() -> new long[1]);
 
     /**
+     * How many {@code db.transaction} blocks the calling thread has committed so far (of any
+     * Database): a caller that re-runs work (Spring's {@code @RetryableTransaction}) compares it
+     * before and after an attempt to see whether a nested block committed in between.
+     *
+     * @return a count that only grows
+     */
+    public static long blocksCommittedOnThisThread() {
+        return COMMITTED.get()[0];
+    }
+
+    /**
      * Runs a block in a transaction, retrying it as a whole on restarts.
      *
      * @param body the block
