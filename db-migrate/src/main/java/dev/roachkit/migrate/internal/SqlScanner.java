@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * A small SQL lexer for the text of a version's {@code migrations}: it knows where statements
  * begin and end, skipping {@code '...'} strings (with {@code ''} inside), {@code E'...'} strings
- * (with backslash escapes), {@code "quoted identifiers"}, {@code --} comments, nested
+ * (with backslash escapes), {@code "quoted identifiers"}, {@code --} comments (ended by {@code \n} or
+ * {@code \r}, as the server ends them), nested
  * {@code /* ... *}{@code /} comments and {@code $tag$ ... $tag$} dollar quotes. It finds
  * transaction control (which would break a version's one-transaction guarantee) and gives the
  * normalised text the checksums are computed from (comments dropped, whitespace collapsed).
@@ -176,8 +177,12 @@ public final class SqlScanner {
         int n = sql.length();
         char ch = sql.charAt(i);
         if (ch == '-' && sql.startsWith("--", i)) {
-            int nl = sql.indexOf('\n', i);
-            return nl < 0 ? n : nl;
+            // The server ends a -- comment at \r as well as \n: what follows a lone \r is SQL it runs.
+            int j = i + 2;
+            while (j < n && sql.charAt(j) != '\n' && sql.charAt(j) != '\r') {
+                j++;
+            }
+            return j;
         }
         if (ch == '/' && sql.startsWith("/*", i)) {
             int depth = 0;
