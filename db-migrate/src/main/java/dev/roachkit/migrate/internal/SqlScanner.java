@@ -62,13 +62,25 @@ public final class SqlScanner {
      * @return the normalised text
      */
     public static String normalize(String sql) {
+        return normalize(sql, true);
+    }
+
+    /**
+     * {@link #normalize} as roachkit read {@code --} comments before they ended at {@code \r}
+     * (running to {@code \n}): only for accepting checksums recorded then (see {@link Checksums#former}).
+     */
+    static String normalizeAsBefore(String sql) {
+        return normalize(sql, false);
+    }
+
+    private static String normalize(String sql, boolean crEndsComment) {
         StringBuilder sb = new StringBuilder(sql.length());
         int i = 0;
         int n = sql.length();
         boolean pendingSpace = false;
         while (i < n) {
             char ch = sql.charAt(i);
-            int end = skip(sql, i);
+            int end = skip(sql, i, crEndsComment);
             if (end > i && isComment(sql, i)) {
                 pendingSpace = true;
                 i = end;
@@ -174,12 +186,16 @@ public final class SqlScanner {
      *     {@code i} when none starts there. An unterminated one runs to the end of the text.
      */
     static int skip(String sql, int i) {
+        return skip(sql, i, true);
+    }
+
+    private static int skip(String sql, int i, boolean crEndsComment) {
         int n = sql.length();
         char ch = sql.charAt(i);
         if (ch == '-' && sql.startsWith("--", i)) {
             // The server ends a -- comment at \r as well as \n: what follows a lone \r is SQL it runs.
             int j = i + 2;
-            while (j < n && sql.charAt(j) != '\n' && sql.charAt(j) != '\r') {
+            while (j < n && sql.charAt(j) != '\n' && (sql.charAt(j) != '\r' || !crEndsComment)) {
                 j++;
             }
             return j;
