@@ -57,7 +57,7 @@ final class RerunSafety {
         for (String s : statements) {
             Form f = read(SqlTokens.of(s));
             if (f == null) {
-                return Optional.of("statement '" + SqlScanner.normalize(s) + "' is not one of the forms that are safe"
+                return Optional.of("statement '" + shown(s) + "' is not one of the forms that are safe"
                         + " to run twice");
             }
             forms.add(f);
@@ -66,12 +66,28 @@ final class RerunSafety {
         for (int i = 0; i < forms.size(); i++) {
             for (String d : forms.get(i).drops()) {
                 if (created.contains(d)) {
-                    return Optional.of("statement '" + SqlScanner.normalize(statements.get(i)) + "' drops " + d
+                    return Optional.of("statement '" + shown(statements.get(i)) + "' drops " + d
                             + ", which the same migration creates: run twice, it would drop what the first run made");
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * @return the statement for a message: its words, with literals shown as {@code '...'} (a
+     *     {@code CREATE ROLE ... PASSWORD '...'} must not put the password in a message), shortened
+     */
+    private static String shown(String statement) {
+        StringBuilder sb = new StringBuilder();
+        for (Token k : SqlTokens.of(statement)) {
+            boolean glue = k.kind() == SqlTokens.Kind.OTHER && !k.text().equals("(");
+            if (sb.length() > 0 && !glue) {
+                sb.append(' ');
+            }
+            sb.append(k.kind() == SqlTokens.Kind.LITERAL ? "'...'" : k.text());
+        }
+        return sb.length() > 160 ? sb.substring(0, 157) + "..." : sb.toString();
     }
 
     /** @return the statement's form, or null when it is not one that is safe to run twice */

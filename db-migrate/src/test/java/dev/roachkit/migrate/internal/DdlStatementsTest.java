@@ -2,6 +2,7 @@ package dev.roachkit.migrate.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -51,5 +52,14 @@ class DdlStatementsTest {
         String text = sql.replace("\\n", "\n").replace("\\r", "\r");
         assertThat(DdlStatements.hasDdl(text)).as("has DDL: " + text).isEqualTo(ddl);
         assertThat(DdlStatements.rerunnable(text)).as("can run again: " + text).isEqualTo(rerunnable);
+    }
+
+    @Test
+    void theReasonNamesTheStatementWithoutItsLiterals() {
+        assertThat(RerunSafety.whyUnsafe("CREATE SEQUENCE IF NOT EXISTS s; CREATE ROLE r PASSWORD 'hunter2'"))
+                .hasValueSatisfying(why -> assertThat(why).contains("CREATE ROLE R PASSWORD '...'")
+                        .doesNotContain("hunter2"));
+        assertThat(RerunSafety.whyUnsafe("DROP TABLE IF EXISTS t; CREATE TABLE IF NOT EXISTS t (id INT8)"))
+                .hasValueSatisfying(why -> assertThat(why).contains("DROP TABLE IF EXISTS T").contains("drops t,"));
     }
 }
