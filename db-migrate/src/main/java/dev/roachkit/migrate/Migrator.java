@@ -99,7 +99,7 @@ public final class Migrator {
         if (versions.isEmpty() && current > 0) {
             throw new DatabaseSchemaException(noFilesMessage(current));
         }
-        List<String> changed = checksumProblems(versions, loaded.checksums());
+        List<String> changed = checksumProblems(versions, loaded);
         if (!changed.isEmpty()) {
             throw new DatabaseSchemaException(String.join("\n", changed));
         }
@@ -139,13 +139,15 @@ public final class Migrator {
     }
 
     /** @return one message per applied version whose file's checksum differs from the recorded one */
-    private List<String> checksumProblems(List<Version> versions, Map<Integer, String> current) {
+    private List<String> checksumProblems(List<Version> versions, SchemaFiles.Loaded loaded) {
         Map<Integer, String> recorded = bookkeeping.checksums();
         List<String> out = new ArrayList<>();
         for (Version v : versions) {
             String was = recorded.get(v.version());
-            String now = current.get(v.version());
-            if (was != null && !was.equals(now)) {
+            String now = loaded.checksums().get(v.version());
+            // Recorded by an earlier roachkit that read SQL comments differently: the file did not change.
+            boolean former = was != null && was.equals(loaded.formerChecksums().get(v.version()));
+            if (was != null && !was.equals(now) && !former) {
                 out.add(v.file() + " changed after version " + v.version() + " was applied: its tables or migrations"
                         + " differ from what was applied (checksum " + was.substring(0, 12) + "... recorded, "
                         + now.substring(0, 12) + "... now). An applied version must not be edited: revert the edit"
@@ -187,7 +189,7 @@ public final class Migrator {
         if (newest > 0 && current > newest) {
             warnings.add(aheadMessage(current, newest));
         }
-        warnings.addAll(checksumProblems(versions, loaded.checksums()));
+        warnings.addAll(checksumProblems(versions, loaded));
         bookkeeping.unfinished().forEach((version, migrations) -> {
             if (version > current) {
                 warnings.add("Version " + version + " is half-applied: a statement-by-statement run stopped before"

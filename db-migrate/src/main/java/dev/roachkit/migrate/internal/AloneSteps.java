@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,20 +119,23 @@ final class AloneSteps {
      * Where DDL commits the open transaction, a custom migration holding DDL cannot commit with
      * its progress row. It is recorded as begun first ({@code pending:<key>}, committed), then run
      * statement by statement, then recorded as done. A run that finds it begun but not done
-     * cannot tell whether it ran: it runs it again only when that is harmless (every statement
-     * guarded DDL, {@code IF [NOT] EXISTS}), and otherwise stops, saying how to settle it.
+     * cannot tell whether it ran: it runs it again only when every statement is a form that is
+     * provably safe to run twice ({@link RerunSafety}), and otherwise stops, saying why and how to
+     * settle it.
      */
     void runMigration(Version v, Step s, int n, int total, MigrationLock lock, String key, Set<String> done) {
         String pending = VersionExecutor.PENDING + key;
-        if (done.contains(pending) && !DdlStatements.rerunnable(s.sql())) {
+        Optional<String> unsafe = done.contains(pending) ? RerunSafety.whyUnsafe(s.sql()) : Optional.empty();
+        if (unsafe.isPresent()) {
             throw new DatabaseSchemaException(v.file() + ": step " + n + " of " + total + " (" + s.description()
                     + ") began in an earlier run that stopped before recording it as done. Its DDL commits on its own"
                     + " (" + MigrateSettings.DDL_COMMITS + "), so roachkit cannot tell whether it ran, and it is not"
-                    + " safe to run twice. Check the database, then either record it as done:\n  INSERT INTO"
-                    + " roachkit_migration_done (version, migration) VALUES (" + v.version() + ", '" + key + "');\nor"
-                    + " let it run again:\n  DELETE FROM roachkit_migration_done WHERE version = " + v.version()
-                    + " AND migration = '" + pending + "';\nor write it so it can run twice (IF NOT EXISTS / IF"
-                    + " EXISTS on every statement).");
+                    + " safe to run twice: " + unsafe.get() + ". Check the database, then either record it as"
+                    + " done:\n  INSERT INTO roachkit_migration_done (version, migration) VALUES (" + v.version()
+                    + ", '" + key + "');\nor let it run again:\n  DELETE FROM roachkit_migration_done WHERE version = "
+                    + v.version() + " AND migration = '" + pending + "';\nor write it so it can run twice (only"
+                    + " CREATE ... IF NOT EXISTS, ALTER TABLE ... ADD COLUMN IF NOT EXISTS, CREATE OR REPLACE"
+                    + " VIEW/FUNCTION, and DROP ... IF EXISTS of what the migration does not create).");
         }
         db.transaction(c -> {
             lock.verify(c);

@@ -41,19 +41,37 @@ public final class Checksums {
      * @throws ConfigException when the text is not HOCON
      */
     public static String of(String hocon) {
+        return of(hocon, true);
+    }
+
+    /**
+     * The checksum as roachkit computed it before a {@code --} comment in SQL ended at {@code \r}
+     * (it ran to {@code \n}, hiding SQL after a lone {@code \r}). It equals {@link #of} for every
+     * file without such a comment; a recorded checksum equal to it is accepted, so upgrading does
+     * not refuse a file that did not change.
+     *
+     * @param hocon a version file's text, which must parse
+     * @return the hex SHA-256 of its version, tables and migrations, normalised the former way
+     * @throws ConfigException when the text is not HOCON
+     */
+    public static String former(String hocon) {
+        return of(hocon, false);
+    }
+
+    private static String of(String hocon, boolean current) {
         ConfigObject root = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF))
                 .resolve().root();
         StringBuilder sb = new StringBuilder("roachkit-version-checksum-1\n");
         for (String key : COUNTED) {
             ConfigValue v = root.get(key);
             sb.append(key).append('=');
-            canonical(v, key, sb);
+            canonical(v, key, current, sb);
             sb.append('\n');
         }
         return sha256(sb.toString());
     }
 
-    private static void canonical(ConfigValue v, String key, StringBuilder sb) {
+    private static void canonical(ConfigValue v, String key, boolean current, StringBuilder sb) {
         if (v == null) {
             sb.append("null");
             return;
@@ -67,7 +85,7 @@ public final class Checksums {
                         continue;
                     }
                     sb.append(quoted(k)).append(':');
-                    canonical(o.get(k), k, sb);
+                    canonical(o.get(k), k, current, sb);
                     sb.append(',');
                 }
                 sb.append('}');
@@ -76,7 +94,7 @@ public final class Checksums {
                 List<String> items = new ArrayList<>();
                 for (ConfigValue item : (ConfigList) v) {
                     StringBuilder one = new StringBuilder();
-                    canonical(item, key, one);
+                    canonical(item, key, current, one);
                     items.add(one.toString());
                 }
                 if (UNORDERED.contains(key)) {
@@ -87,7 +105,7 @@ public final class Checksums {
             case STRING -> {
                 String text = (String) v.unwrapped();
                 if (key.equals("migrations") || key.equals("default")) {
-                    text = SqlScanner.normalize(text);
+                    text = current ? SqlScanner.normalize(text) : SqlScanner.normalizeAsBefore(text);
                 } else if (key.equals("type")) {
                     text = text.replaceAll("\\s+", "").toUpperCase(Locale.ROOT);
                 } else {

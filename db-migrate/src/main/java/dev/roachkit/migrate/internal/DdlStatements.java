@@ -8,14 +8,11 @@ import java.util.regex.Pattern;
 /**
  * Which statements of a custom migration are DDL (they commit the open transaction on CockroachDB,
  * where {@code autocommit_before_ddl} is on by default from v25.1), and whether running a
- * migration again is harmless (every statement is DDL guarded by {@code IF [NOT] EXISTS} or
- * {@code CREATE OR REPLACE}). Stateless.
+ * migration again is harmless (see {@link RerunSafety} for the forms that are). Stateless.
  */
 final class DdlStatements {
     private static final Pattern DDL = Pattern.compile(
             "(?is)^(CREATE|ALTER|DROP|TRUNCATE|COMMENT|GRANT|REVOKE|REFRESH|REINDEX)\\b.*");
-    private static final Pattern GUARDED = Pattern.compile(
-            "(?is)^(CREATE\\s+OR\\s+REPLACE\\b.*|.*\\bIF\\s+(NOT\\s+)?EXISTS\\b.*)");
 
     private DdlStatements() {
     }
@@ -39,10 +36,8 @@ final class DdlStatements {
         return split(sql).stream().anyMatch(DdlStatements::isDdl);
     }
 
-    /** @return whether running {@code sql} again after it ran changes nothing (guarded DDL only) */
+    /** @return whether running {@code sql} again after it ran, wholly or partly, changes nothing */
     static boolean rerunnable(String sql) {
-        // Literals are blanked first: DEFAULT 'if not exists' guards nothing.
-        return split(sql).stream().allMatch(s -> isDdl(s) && GUARDED.matcher(SqlScanner.normalize(s)
-                .replaceAll("'(?:[^']|'')*'", "''")).matches());
+        return RerunSafety.whyUnsafe(sql).isEmpty();
     }
 }

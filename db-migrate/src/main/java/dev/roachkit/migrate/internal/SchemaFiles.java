@@ -47,14 +47,16 @@ public final class SchemaFiles {
      * @param warnings one line per file that is not a version (and so is ignored), and when no file was found at all
      * @param locations the locations searched, for messages
      * @param checksums each version's {@link Checksums checksum}, by version number
+     * @param formerChecksums a version's {@link Checksums#former former checksum}, only where it differs
      */
     public record Loaded(List<Version> versions, List<String> warnings, String locations,
-                         Map<Integer, String> checksums) {
+                         Map<Integer, String> checksums, Map<Integer, String> formerChecksums) {
         /** Copies the collections. */
         public Loaded {
             versions = List.copyOf(versions);
             warnings = List.copyOf(warnings);
             checksums = Map.copyOf(checksums);
+            formerChecksums = Map.copyOf(formerChecksums);
         }
     }
 
@@ -105,10 +107,16 @@ public final class SchemaFiles {
         warnings.forEach(LOG::warn);
         List<Version> versions = parse(sources);
         Map<Integer, String> checksums = new TreeMap<>();
+        Map<Integer, String> former = new TreeMap<>();
         for (Source s : sources) {
-            checksums.put(s.number(), Checksums.of(s.text()));
+            String now = Checksums.of(s.text());
+            checksums.put(s.number(), now);
+            String before = Checksums.former(s.text());
+            if (!before.equals(now)) {
+                former.put(s.number(), before);
+            }
         }
-        return new Loaded(versions, warnings, locations, checksums);
+        return new Loaded(versions, warnings, locations, checksums, former);
     }
 
     private static String ignoredWarning(String name) {

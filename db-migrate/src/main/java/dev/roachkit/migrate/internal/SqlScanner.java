@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * A small SQL lexer for the text of a version's {@code migrations}: it knows where statements
  * begin and end, skipping {@code '...'} strings (with {@code ''} inside), {@code E'...'} strings
- * (with backslash escapes), {@code "quoted identifiers"}, {@code --} comments, nested
+ * (with backslash escapes), {@code "quoted identifiers"}, {@code --} comments (ended by {@code \n} or
+ * {@code \r}, as the server ends them), nested
  * {@code /* ... *}{@code /} comments and {@code $tag$ ... $tag$} dollar quotes. It finds
  * transaction control (which would break a version's one-transaction guarantee) and gives the
  * normalised text the checksums are computed from (comments dropped, whitespace collapsed).
@@ -61,13 +62,25 @@ public final class SqlScanner {
      * @return the normalised text
      */
     public static String normalize(String sql) {
+        return normalize(sql, true);
+    }
+
+    /**
+     * {@link #normalize} as roachkit read {@code --} comments before they ended at {@code \r}
+     * (running to {@code \n}): only for accepting checksums recorded then (see {@link Checksums#former}).
+     */
+    static String normalizeAsBefore(String sql) {
+        return normalize(sql, false);
+    }
+
+    private static String normalize(String sql, boolean crEndsComment) {
         StringBuilder sb = new StringBuilder(sql.length());
         int i = 0;
         int n = sql.length();
         boolean pendingSpace = false;
         while (i < n) {
             char ch = sql.charAt(i);
-            int end = skip(sql, i);
+            int end = skip(sql, i, crEndsComment);
             if (end > i && isComment(sql, i)) {
                 pendingSpace = true;
                 i = end;
@@ -173,11 +186,19 @@ public final class SqlScanner {
      *     {@code i} when none starts there. An unterminated one runs to the end of the text.
      */
     static int skip(String sql, int i) {
+        return skip(sql, i, true);
+    }
+
+    private static int skip(String sql, int i, boolean crEndsComment) {
         int n = sql.length();
         char ch = sql.charAt(i);
         if (ch == '-' && sql.startsWith("--", i)) {
-            int nl = sql.indexOf('\n', i);
-            return nl < 0 ? n : nl;
+            // The server ends a -- comment at \r as well as \n: what follows a lone \r is SQL it runs.
+            int j = i + 2;
+            while (j < n && sql.charAt(j) != '\n' && (sql.charAt(j) != '\r' || !crEndsComment)) {
+                j++;
+            }
+            return j;
         }
         if (ch == '/' && sql.startsWith("/*", i)) {
             int depth = 0;

@@ -37,6 +37,16 @@ class SqlScannerTest {
         assertThat(controls("SELECT $1")).isEmpty();
     }
 
+    /** The server ends a {@code --} comment at a carriage return too: what follows it is SQL. */
+    @Test
+    void aLineCommentEndsAtACarriageReturn() {
+        assertThat(controls("UPDATE t SET a = 1 -- why\r; COMMIT")).isEqualTo("COMMIT");
+        assertThat(controls("-- lead\rCOMMIT")).isEqualTo("COMMIT");
+        assertThat(SqlScanner.statements("SELECT 1 -- one\r; SELECT 2")).hasSize(2);
+        assertThat(SqlScanner.normalize("SELECT 1 -- one\rSELECT 2")).isEqualTo("SELECT 1 SELECT 2");
+        assertThat(SqlScanner.normalize("SELECT 1 -- one\r\n")).isEqualTo(SqlScanner.normalize("SELECT 1 -- one\n"));
+    }
+
     @Test
     void normalisingIgnoresFormattingAndCommentsButNotLiterals() {
         assertThat(SqlScanner.normalize("UPDATE  t\n  SET a = 1 -- why\n;"))
