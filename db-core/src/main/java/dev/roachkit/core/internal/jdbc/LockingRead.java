@@ -20,8 +20,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * that does not start with {@code SELECT} ({@code WITH}, {@code VALUES}, {@code TABLE}, a
  * parenthesised query, {@code DECLARE ... CURSOR}), more than one statement. What it cannot see
  * from the text: a view or a user-defined aggregate that {@code FOR UPDATE} rejects, a table the
- * user may only read; such a query fails once with the server's error, and from then on is sent
- * without the lock ({@link #refused}). Catalogs and system views ({@code pg_...},
+ * user may only read, a session read-only by default; the server refuses such a query, which
+ * from then on is sent without the lock ({@link #refused}), and the connection runs the call
+ * again without it. Quoted names are checked like unquoted ones ({@code "count"(v)} is an
+ * aggregate call), comments between a name and its {@code (} are looked past, and a {@code --}
+ * comment ends at a line feed or a carriage return, as in PostgreSQL. Catalogs and system views ({@code pg_...},
  * {@code information_schema}, {@code crdb_internal}) and {@code AS OF SYSTEM TIME} are skipped.
  *
  * <p>The clause goes after the last token, before a trailing {@code ;} and trailing comments.

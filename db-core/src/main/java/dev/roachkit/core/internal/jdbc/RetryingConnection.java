@@ -71,11 +71,13 @@ import java.util.concurrent.Executor;
  *     (advisory locks, temporary tables, {@code LISTEN}, the physical connection taken through
  *     {@code unwrap}, ...) is <em>pinned</em>: losing it is an error, never a silent reconnect.</li>
  * <li>Locking reads ({@code db_implicit_for_update}, {@link #setImplicitForUpdate}): decided when a
- *     transaction begins (IDLE to ACTIVE): on unless the session is read-only, by JDBC or by SQL
- *     text seen so far; SQL that may make the transaction read-only turns it off for the rest of
- *     it. Queries then go out with {@code FOR UPDATE} where {@link LockingRead} allows; the journal
- *     holds the text sent, and prepared statements keep both physical forms. Auto-commit (IDLE)
- *     never locks.</li>
+ *     transaction begins (IDLE to ACTIVE): on unless the session is read-only (by JDBC, as the
+ *     physical connection reports it, or by SQL text seen so far) or the transaction runs under
+ *     READ COMMITTED or READ UNCOMMITTED; SQL that may make the transaction read-only or weaken its
+ *     isolation turns it off for the rest of it. Queries then go out with {@code FOR UPDATE} where
+ *     {@link LockingRead} allows; the journal holds the text sent, and prepared statements keep
+ *     both physical forms. Auto-commit (IDLE) never locks. A lock the server refuses is undone
+ *     like a restart ({@link #lockRefused}): roll back, replay, run the call again plain.</li>
  * <li>Each retry attempt (a replay, or an auto-commit re-run) first takes a turn from
  *     {@code db_retry_max_concurrent} and gives it back when the attempt ends (backoff sleeps hold
  *     none); no turn in time is a give-up.</li>
@@ -168,7 +170,8 @@ public final class RetryingConnection implements Connection {
      * Switches the implicit {@code SELECT ... FOR UPDATE} for this connection, overriding
      * {@code db_implicit_for_update}; takes effect from the next transaction. Reads in
      * read-write transactions are then sent as locking reads where that is valid (see
-     * {@code LockingRead}); read-only transactions and auto-commit statements never are.
+     * {@code LockingRead}); read-only transactions, READ COMMITTED ones and auto-commit statements
+     * never are.
      *
      * @param on true or false to override the setting, null to follow it again
      */
