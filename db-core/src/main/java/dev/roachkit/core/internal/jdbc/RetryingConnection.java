@@ -211,7 +211,8 @@ public final class RetryingConnection implements Connection {
         epoch++;
         sawError = false;
         executions = 0;
-        lockReads = implicitForUpdate() && !noLocks && !readOnly() && !weakIsolation();
+        // standard_conforming_strings off: LockingRead's lexer cannot tell where strings end either
+        lockReads = implicitForUpdate() && !noLocks && !readOnly() && !weakIsolation() && unreadableSql() == null;
         unreplayable = ctx.settings.transparentRetries() ? null
                 : "transparent retries are off (db_transparent_retries = false)";
         if (unreplayable == null && readCommitted()) {
@@ -599,7 +600,7 @@ public final class RetryingConnection implements Connection {
             lockReads = false;
             noLocks = true;
         }
-        if (recovering || lost || tx != Tx.ACTIVE || unreplayable != null) {
+        if (recovering || lost || tx != Tx.ACTIVE || unreplayable != null || unreadableSql() != null) {
             return recover(e, rerunnable, retry);
         }
         if (executions == 1) {
