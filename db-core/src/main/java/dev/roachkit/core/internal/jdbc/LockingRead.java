@@ -20,8 +20,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * that does not start with {@code SELECT} ({@code WITH}, {@code VALUES}, {@code TABLE}, a
  * parenthesised query, {@code DECLARE ... CURSOR}), more than one statement. What it cannot see
  * from the text: a view or a user-defined aggregate that {@code FOR UPDATE} rejects, a table the
- * user may only read; such a query fails once with the server's error, and from then on is sent
- * without the lock ({@link #refused}). Catalogs and system views ({@code pg_...},
+ * user may only read, a session read-only by default; the server refuses such a query, which
+ * from then on is sent without the lock ({@link #refused}), and the connection runs the call
+ * again without it. Quoted names are checked like unquoted ones ({@code "count"(v)} is an
+ * aggregate call), comments between a name and its {@code (} are looked past, and a {@code --}
+ * comment ends at a line feed or a carriage return, as in PostgreSQL. Catalogs and system views ({@code pg_...},
  * {@code information_schema}, {@code crdb_internal}) and {@code AS OF SYSTEM TIME} are skipped.
  *
  * <p>The clause goes after the last token, before a trailing {@code ;} and trailing comments.
@@ -78,7 +81,8 @@ final class LockingRead {
     /**
      * The server refused a rewritten query because of the lock (a view or a user-defined
      * aggregate the text did not show, SELECT privilege only, a read-only session): the text is
-     * sent as it is from now on, so the error is seen once, not on every run.
+     * sent as it is from now on, and the caller runs the call again without the lock
+     * ({@code RetryingConnection.lockRefused}), so the application does not see the error.
      *
      * @param sql the application's text
      * @param e what the server said
@@ -116,7 +120,26 @@ final class LockingRead {
     }
 
     /**
-     * @param sql a text for which {@link #mayMakeReadOnly} holds
+     * Whether running the text may move the transaction or the session to READ COMMITTED or READ
+     * UNCOMMITTED, where a locking read may return what no plain read does (PostgreSQL re-checks a
+     * row a concurrent writer changed after sorting): {@code SET TRANSACTION ISOLATION LEVEL READ
+     * COMMITTED}, {@code BEGIN ISOLATION LEVEL ...}, {@code SET default_transaction_isolation}.
+     * Over-approximates like {@link #mayMakeReadOnly}: any such text that mentions {@code COMMITTED}.
+     *
+     * @param sql a text that ran
+     * @return whether locking reads should stop
+     */
+    static boolean mayWeakenIsolation(String sql) {
+        if (sql == null || !containsIgnoreCase(sql, "committed")) {
+            return false;
+        }
+        String head = firstWord(sql);
+        return head.equals("SET") || head.equals("BEGIN") || head.equals("START") || sql.indexOf(';') >= 0
+                || containsIgnoreCase(sql, "set_config");
+    }
+
+    /**
+     * @param sql a text for which {@link #mayMakeReadOnly} or {@link #mayWeakenIsolation} holds
      * @return whether its effect ends with the transaction ({@code SET TRANSACTION}, {@code SET LOCAL}, {@code BEGIN})
      */
     static boolean transactionScoped(String sql) {
@@ -175,9 +198,7 @@ final class LockingRead {
                     continue;
                 }
                 if (c == '-' && pos + 1 < n && s.charAt(pos + 1) == '-') {
-                    while (pos < n && s.charAt(pos) != '\n') {
-                        pos++;
-                    }
+                    pos = lineCommentEnd(pos);
                     continue;
                 }
                 if (c == '/' && pos + 1 < n && s.charAt(pos + 1) == '*') {
@@ -216,7 +237,7 @@ final class LockingRead {
                             && (pos < 2 || !Character.isLetterOrDigit(s.charAt(pos - 2))));
                 }
                 case '"' -> {
-                    return skipQuoted('"', false);
+                    return quotedName();
                 }
                 case '(' -> {
                     depth++;
@@ -265,15 +286,39 @@ final class LockingRead {
                     return false;
                 }
             }
-            if (len > 3 && s.regionMatches(true, start, "PG_", 0, 3)) {
-                return false; // catalogs and system views (pg_stat_activity holds outer joins), pg_ functions
-            }
             if (is(start, len, "LEFT") && !callFollows()) {
                 return false; // LEFT JOIN (left(...) is a string function)
             }
+            return allowedName(s, start, len);
+        }
+
+        /**
+         * A quoted identifier ({@code "count"(v)} calls the aggregate as surely as {@code count(v)}
+         * does): not a keyword, but checked as a name like an unquoted word.
+         */
+        private boolean quotedName() {
+            if (pos > 0 && s.charAt(pos - 1) == '&') {
+                return false; // U&"\0063ount": a Unicode-escaped name the scan does not decode
+            }
+            int start = pos + 1;
+            if (!skipQuoted('"', false)) {
+                return false;
+            }
+            String name = s.substring(start, pos - 1).replace("\"\"", "\"");
+            return allowedName(name, 0, name.length());
+        }
+
+        /** The checks on a name, quoted or not: system catalogs, and a call of a built-in aggregate. */
+        private boolean allowedName(String text, int start, int len) {
+            if (len > 3 && text.regionMatches(true, start, "PG_", 0, 3)) {
+                return false; // catalogs and system views (pg_stat_activity holds outer joins), pg_ functions
+            }
+            if (is(text, start, len, "INFORMATION_SCHEMA") || is(text, start, len, "CRDB_INTERNAL")) {
+                return false;
+            }
             if (callFollows()) {
                 for (String a : AGGREGATES) {
-                    if (is(start, len, a)) {
+                    if (is(text, start, len, a)) {
                         return false;
                     }
                 }
@@ -282,16 +327,63 @@ final class LockingRead {
         }
 
         private boolean is(int start, int len, String word) {
-            return word.length() == len && s.regionMatches(true, start, word, 0, len);
+            return is(s, start, len, word);
         }
 
-        /** @return whether {@code (} comes next, past white space (a comment there reads as no call) */
+        private static boolean is(String text, int start, int len, String word) {
+            return word.length() == len && text.regionMatches(true, start, word, 0, len);
+        }
+
+        /**
+         * @return whether {@code (} comes next, past white space and comments (PostgreSQL reads
+         *     {@code max /* c *}{@code / (v)} and {@code max -- c}<i>newline</i>{@code (v)} as calls)
+         */
         private boolean callFollows() {
             int i = pos;
-            while (i < n && Character.isWhitespace(s.charAt(i))) {
+            while (i < n) {
+                char c = s.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
+                    i = lineCommentEnd(i);
+                } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
+                    i = blockCommentEnd(i);
+                    if (i < 0) {
+                        return true; // unterminated: the scan rules the text out anyway; err on the side of a call
+                    }
+                } else {
+                    return c == '(';
+                }
+            }
+            return false;
+        }
+
+        /** @return where the {@code --} comment at {@code i} ends: at a line feed or a carriage return, as in PostgreSQL */
+        private int lineCommentEnd(int i) {
+            while (i < n && s.charAt(i) != '\n' && s.charAt(i) != '\r') {
                 i++;
             }
-            return i < n && s.charAt(i) == '(';
+            return i;
+        }
+
+        /** @return the index after the (nested) block comment at {@code i}, or -1 when it is not terminated */
+        private int blockCommentEnd(int i) {
+            int nest = 0;
+            while (i < n) {
+                if (s.startsWith("/*", i)) {
+                    nest++;
+                    i += 2;
+                } else if (s.startsWith("*/", i)) {
+                    nest--;
+                    i += 2;
+                    if (nest == 0) {
+                        return i;
+                    }
+                } else {
+                    i++;
+                }
+            }
+            return -1;
         }
 
         private boolean skipQuoted(char q, boolean backslashEscapes) {
@@ -315,22 +407,12 @@ final class LockingRead {
         }
 
         private boolean skipBlockComment() {
-            int nest = 0;
-            while (pos < n) {
-                if (s.startsWith("/*", pos)) {
-                    nest++;
-                    pos += 2;
-                } else if (s.startsWith("*/", pos)) {
-                    nest--;
-                    pos += 2;
-                    if (nest == 0) {
-                        return true;
-                    }
-                } else {
-                    pos++;
-                }
+            int end = blockCommentEnd(pos);
+            if (end < 0) {
+                return false;
             }
-            return false;
+            pos = end;
+            return true;
         }
 
         /** A positional parameter ({@code $1}) or a dollar-quoted string. */

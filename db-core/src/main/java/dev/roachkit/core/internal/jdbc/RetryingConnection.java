@@ -71,11 +71,13 @@ import java.util.concurrent.Executor;
  *     (advisory locks, temporary tables, {@code LISTEN}, the physical connection taken through
  *     {@code unwrap}, ...) is <em>pinned</em>: losing it is an error, never a silent reconnect.</li>
  * <li>Locking reads ({@code db_implicit_for_update}, {@link #setImplicitForUpdate}): decided when a
- *     transaction begins (IDLE to ACTIVE): on unless the session is read-only, by JDBC or by SQL
- *     text seen so far; SQL that may make the transaction read-only turns it off for the rest of
- *     it. Queries then go out with {@code FOR UPDATE} where {@link LockingRead} allows; the journal
- *     holds the text sent, and prepared statements keep both physical forms. Auto-commit (IDLE)
- *     never locks.</li>
+ *     transaction begins (IDLE to ACTIVE): on unless the session is read-only (by JDBC, as the
+ *     physical connection reports it, or by SQL text seen so far) or the transaction runs under
+ *     READ COMMITTED or READ UNCOMMITTED; SQL that may make the transaction read-only or weaken its
+ *     isolation turns it off for the rest of it. Queries then go out with {@code FOR UPDATE} where
+ *     {@link LockingRead} allows; the journal holds the text sent, and prepared statements keep
+ *     both physical forms. Auto-commit (IDLE) never locks. A lock the server refuses is undone
+ *     like a restart ({@link #lockRefused}): roll back, replay, run the call again plain.</li>
  * <li>Each retry attempt (a replay, or an auto-commit re-run) first takes a turn from
  *     {@code db_retry_max_concurrent} and gives it back when the attempt ends (backoff sleeps hold
  *     none); no turn in time is a give-up.</li>
@@ -122,8 +124,16 @@ public final class RetryingConnection implements Connection {
     private Boolean implicitForUpdate;
     /** ACTIVE: whether this transaction's queries are sent as locking reads. */
     private boolean lockReads;
-    /** SQL text may have made the session read-only: no implicit FOR UPDATE on this connection any more. */
-    private boolean readOnlyBySql;
+    /**
+     * SQL text may have made the session read-only or READ COMMITTED, or the server refused a lock
+     * as read-only (a database or role read-only by default): no implicit FOR UPDATE on this
+     * connection any more.
+     */
+    private boolean noLocks;
+    /** ACTIVE: executions started in this transaction (the one that fails included); more when work escaped the proxy. */
+    private int executions;
+    /** While a call refused its lock runs again: nothing is sent with the implicit FOR UPDATE. */
+    private boolean plainRetry;
     /** Open statements, in {@code [0, statementCount)}; a plain array because most connections make one or two. */
     private RetryingStatement[] statements = NO_STATEMENTS;
     private int statementCount;
@@ -160,7 +170,8 @@ public final class RetryingConnection implements Connection {
      * Switches the implicit {@code SELECT ... FOR UPDATE} for this connection, overriding
      * {@code db_implicit_for_update}; takes effect from the next transaction. Reads in
      * read-write transactions are then sent as locking reads where that is valid (see
-     * {@code LockingRead}); read-only transactions and auto-commit statements never are.
+     * {@code LockingRead}); read-only transactions, READ COMMITTED ones and auto-commit statements
+     * never are.
      *
      * @param on true or false to override the setting, null to follow it again
      */
@@ -199,7 +210,9 @@ public final class RetryingConnection implements Connection {
         tx = Tx.ACTIVE;
         epoch++;
         sawError = false;
-        lockReads = implicitForUpdate() && !readOnlyBySql && !Boolean.TRUE.equals(session.readOnly);
+        executions = 0;
+        // standard_conforming_strings off: LockingRead's lexer cannot tell where strings end either
+        lockReads = implicitForUpdate() && !noLocks && !readOnly() && !weakIsolation() && unreadableSql() == null;
         unreplayable = ctx.settings.transparentRetries() ? null
                 : "transparent retries are off (db_transparent_retries = false)";
         if (unreplayable == null && readCommitted()) {
@@ -213,6 +226,32 @@ public final class RetryingConnection implements Connection {
         Integer own = session.isolation;
         return own != null ? own == Connection.TRANSACTION_READ_COMMITTED
                 : ctx.effectiveIsolation() == dev.roachkit.core.Settings.Isolation.READ_COMMITTED;
+    }
+
+    /**
+     * @return whether the session is read-only: set through JDBC, else as the physical connection
+     *     reports it (pgjdbc's {@code readOnly=true} URL property, a pool's read-only setting)
+     */
+    private boolean readOnly() {
+        if (session.readOnly != null) {
+            return session.readOnly;
+        }
+        try {
+            return delegate.isReadOnly(); // pgjdbc answers from memory: no round trip
+        } catch (SQLException e) {
+            return false; // the next execution reports a broken connection
+        }
+    }
+
+    /**
+     * @return whether the transaction runs under READ COMMITTED or READ UNCOMMITTED (its own
+     *     level, else {@code db_isolation} or the one detected at start), where a locking read
+     *     re-checks rows a concurrent writer changed and may return a sorted query out of order
+     */
+    private boolean weakIsolation() {
+        Integer own = session.isolation;
+        return own != null ? own == Connection.TRANSACTION_READ_COMMITTED
+                || own == Connection.TRANSACTION_READ_UNCOMMITTED : readCommitted();
     }
 
     /** ACTIVE: the journal stops; its memory and the result sets' slots are released. */
@@ -344,6 +383,9 @@ public final class RetryingConnection implements Connection {
         if (!session.autoCommit && tx == Tx.IDLE) {
             begin();
         }
+        if (tx == Tx.ACTIVE) {
+            executions++;
+        }
         if (text.special()) {
             if (text.has(SqlText.SAVEPOINT) && session.hasPending()) {
                 session.pin("a savepoint may undo session changes made in the transaction, which roachkit cannot follow");
@@ -375,18 +417,20 @@ public final class RetryingConnection implements Connection {
         if (text.has(SqlText.SESSION_SET)) {
             session.sql(sql, tx != Tx.IDLE);
         }
-        if (!readOnlyBySql && implicitForUpdate() && LockingRead.mayMakeReadOnly(sql)) {
-            // BEGIN READ ONLY, SET TRANSACTION READ ONLY, default_transaction_read_only: FOR UPDATE would fail
+        if (!noLocks && implicitForUpdate()
+                && (LockingRead.mayMakeReadOnly(sql) || LockingRead.mayWeakenIsolation(sql))) {
+            // BEGIN READ ONLY, SET TRANSACTION READ ONLY, default_transaction_read_only: FOR UPDATE would fail;
+            // SET TRANSACTION ISOLATION LEVEL READ COMMITTED: it could change a query's result
             lockReads = false;
             if (tx == Tx.IDLE || !LockingRead.transactionScoped(sql)) {
-                readOnlyBySql = true;
+                noLocks = true;
             }
         }
     }
 
     /** @return whether queries of the current transaction are sent with the implicit FOR UPDATE */
     boolean locksReads() {
-        return lockReads && tx == Tx.ACTIVE;
+        return lockReads && tx == Tx.ACTIVE && !plainRetry;
     }
 
     /**
@@ -531,6 +575,73 @@ public final class RetryingConnection implements Connection {
             throw new TransactionRetrySQLException(why, 1, Duration.ZERO, e);
         }
         return withRetries(e, retry, true);
+    }
+
+    /**
+     * The server refused the implicit {@code FOR UPDATE} of the call that failed (the caller has
+     * already marked its text plain with {@link LockingRead#refused}): the application never asked
+     * for the lock, so it must not see the error. The transaction is rolled back and brought back
+     * where the application left it, and the call runs again without the lock: with a roll back
+     * alone when the call was the transaction's first work, else by replaying the journal like a
+     * restart (the replay checks everything the application observed). When neither is possible
+     * (not recorded, a Failsafe-managed block past its first statement, inside a recovery, a lost
+     * link), the error is handled as any other, as before. A read-only refusal (25006) also stops
+     * locking reads on this connection: its transactions are read-only by default.
+     *
+     * @param e the refusal
+     * @param rerunnable as for {@link #recover}
+     * @param retry the call, which now goes out without the lock
+     * @return what the call returns
+     * @throws SQLException the call's own failure, or the refusal when the call cannot run again
+     */
+    <T> T lockRefused(SQLException e, boolean rerunnable, SqlCall<T> retry) throws SQLException {
+        markIfBroken(e);
+        if ("25006".equals(e.getSQLState())) {
+            lockReads = false;
+            noLocks = true;
+        }
+        if (recovering || lost || tx != Tx.ACTIVE || unreplayable != null || unreadableSql() != null) {
+            return recover(e, rerunnable, retry);
+        }
+        if (executions == 1) {
+            // Nothing else ran in this transaction (Failsafe-managed blocks too): a rollback is the whole replay.
+            try {
+                delegate.rollback();
+            } catch (SQLException x) {
+                markIfBroken(x);
+                return recover(e, rerunnable, retry);
+            }
+            return plainly(retry);
+        }
+        if (managed) {
+            return recover(e, rerunnable, retry);
+        }
+        recovering = true;
+        try {
+            plainRetry = true;
+            return attempt(retry, true);
+        } catch (SQLException x) {
+            if (!RetryContext.worthReplaying(x) || tx != Tx.ACTIVE) {
+                throw x; // a divergence (already given up), or the call's own error, which the application sees
+            }
+            // A restart or a lost link while running it again: the ordinary recovery takes over.
+            recovering = false;
+            return withRetries(x, retry, true);
+        } finally {
+            recovering = false;
+            plainRetry = false;
+        }
+    }
+
+    /** Runs the call with no implicit FOR UPDATE on its text. */
+    private <T> T plainly(SqlCall<T> retry) throws SQLException {
+        boolean was = plainRetry;
+        plainRetry = true;
+        try {
+            return retry.call();
+        } finally {
+            plainRetry = was;
+        }
     }
 
     /** The link is gone and the session cannot be rebuilt: the logical connection dies, as pgjdbc's would. */

@@ -103,11 +103,17 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         return text.rerunnable() && replayable() && !params.unsafe();
     }
 
-    /** The server refused the locking form: this statement, and this text anywhere, run plain from now on. */
-    private void refusedLock(SQLException e) {
+    /**
+     * The server refused the locking form: this statement, and this text anywhere, run plain from now on.
+     *
+     * @return whether the failure was such a refusal
+     */
+    private boolean refusedLock(SQLException e) {
         if (locked && LockingRead.refused(sql, e)) {
             lockedSql = null;
+            return true;
         }
+        return false;
     }
 
     @Override
@@ -234,7 +240,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         try {
             rs = delegate().executeQuery();
         } catch (SQLException e) {
-            refusedLock(e);
+            if (refusedLock(e)) {
+                return conn.lockRefused(e, rerunnable(), this::executeQuery);
+            }
             return conn.recover(e, rerunnable(), this::executeQuery);
         }
         conn.afterExecute(text, sql);
@@ -285,7 +293,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         try {
             r = delegate().execute();
         } catch (SQLException e) {
-            refusedLock(e);
+            if (refusedLock(e)) {
+                return conn.lockRefused(e, rerunnable(), this::execute);
+            }
             return conn.recover(e, rerunnable(), this::execute);
         }
         conn.afterExecute(text, sql);

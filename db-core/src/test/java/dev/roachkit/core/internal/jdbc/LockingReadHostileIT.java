@@ -75,7 +75,7 @@ class LockingReadHostileIT {
 
     @Provide
     Arbitrary<String> aggregateCalls() {
-        Arbitrary<String> name = Arbitraries.of("count", "sum", "max", "min", "avg", "bool_or", "array_agg");
+        Arbitrary<String> name = Arbitraries.of("count", "sum", "max", "min", "avg", "bit_or", "array_agg");
         // spellings of the same call PostgreSQL accepts: a quoted name, a comment before the parenthesis
         Arbitrary<String> spelling = Arbitraries.of("\"%s\"(v)", "%s/* c */(v)", "%s -- c\n(v)");
         return net.jqwik.api.Combinators.combine(name, spelling).as((n, sp) -> String.format(sp, n));

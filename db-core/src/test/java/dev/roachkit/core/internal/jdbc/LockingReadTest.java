@@ -81,6 +81,19 @@ class LockingReadTest {
         "SELECT table_name FROM information_schema.tables",
         "SELECT * FROM crdb_internal.ranges",
         "SELECT * FROM lk_a AS OF SYSTEM TIME '-1s'",
+        "SELECT \"count\"(v) FROM lk_a",
+        "SELECT \"MAX\" (v) FROM lk_a",
+        "SELECT public.\"sum\"(v) FROM lk_a",
+        "SELECT max/* c */(v) FROM lk_a",
+        "SELECT max /* a /* nested */ b */ (v) FROM lk_a",
+        "SELECT max -- c\n(v) FROM lk_a",
+        "SELECT max -- c\r(v) FROM lk_a",
+        "SELECT avg --\r\n /* c */ (v) FROM lk_a",
+        "SELECT * FROM lk_a -- c\rUNION SELECT * FROM lk_b",
+        "SELECT * FROM lk_a -- c\rFOR SHARE",
+        "SELECT * FROM \"pg_stat_activity\"",
+        "SELECT * FROM \"information_schema\".tables",
+        "SELECT U&\"\\0063ount\"(v) FROM lk_a",
     })
     void leavesHostileQueriesAlone(String sql) {
         assertThat(LockingRead.rewrite(sql)).isNull();
@@ -109,6 +122,22 @@ class LockingReadTest {
         assertThat(rewritten.substring(0, at) + rewritten.substring(at + LockingRead.CLAUSE.length())).isEqualTo(sql);
     }
 
+    /** PostgreSQL ends a {@code --} comment at a carriage return: the query goes on after it, and the lock after that. */
+    @ParameterizedTest
+    @ValueSource(strings = {"\r", "\n", "\r\n"})
+    void aLineCommentEndsAtEitherLineBreak(String lineBreak) {
+        String sql = "SELECT id, s FROM lk_a -- the one row" + lineBreak + "WHERE id = 3";
+        assertThat(LockingRead.rewrite(sql)).isEqualTo(sql + LockingRead.CLAUSE);
+    }
+
+    /** A quoted name that is no aggregate, and a comment before a call that is none, keep the lock. */
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT \"group\", \"v\" FROM lk_a", "SELECT left /* c */ (s, 1) FROM lk_a",
+        "SELECT \"lower\"(s) FROM lk_a", "SELECT max_v -- c\r FROM lk_a"})
+    void locksQuotedNamesAndCommentedCallsThatAreNoAggregates(String sql) {
+        assertThat(LockingRead.rewrite(sql)).isEqualTo(sql + LockingRead.CLAUSE);
+    }
+
     /** The end of the text before a trailing {@code ;}, comment and white space (for the cases above). */
     private static int lastTokenEnd(String sql) {
         String s = sql;
@@ -129,6 +158,20 @@ class LockingReadTest {
         "SELECT set_config('transaction_read_only', 'on', true)", "SET transaction_read_only = true"})
     void seesTextThatMakesTheTransactionReadOnly(String sql) {
         assertThat(LockingRead.mayMakeReadOnly(sql)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "BEGIN ISOLATION LEVEL READ UNCOMMITTED",
+        "SET default_transaction_isolation = 'read committed'",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"})
+    void seesTextThatWeakensTheIsolation(String sql) {
+        assertThat(LockingRead.mayWeakenIsolation(sql)).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT committed FROM t", "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "BEGIN"})
+    void ignoresTextThatKeepsTheIsolation(String sql) {
+        assertThat(LockingRead.mayWeakenIsolation(sql)).isFalse();
     }
 
     @ParameterizedTest
