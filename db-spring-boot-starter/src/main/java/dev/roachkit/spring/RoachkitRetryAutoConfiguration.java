@@ -3,7 +3,10 @@ package dev.roachkit.spring;
 import dev.roachkit.core.Database;
 import dev.roachkit.spring.internal.CommitListener;
 import dev.roachkit.spring.internal.RetryInterceptor;
+import java.lang.reflect.Method;
 import org.springframework.aop.Advisor;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.StaticMethodMatcher;
 import org.springframework.aop.support.ComposablePointcut;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
@@ -17,6 +20,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.transaction.TransactionExecutionListener;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Whole-method retries for {@link RetryableTransaction}: an advisor ordered just before Spring's
@@ -51,7 +55,16 @@ public class RoachkitRetryAutoConfiguration {
     @ConditionalOnMissingBean(name = "roachkitRetryAdvisor")
     public static Advisor roachkitRetryAdvisor(ObjectProvider<Database> database) {
         ComposablePointcut pointcut = new ComposablePointcut(new AnnotationMatchingPointcut(RetryableTransaction.class, true))
-                .union(new AnnotationMatchingPointcut(null, RetryableTransaction.class, true));
+                .union(new AnnotationMatchingPointcut(null, RetryableTransaction.class, true))
+                // toString, equals, hashCode are no transactional work (as for @Transactional): logging a
+                // class-level retryable bean inside a transaction must not be refused as nested use.
+                .intersection(new StaticMethodMatcher() {
+                    @Override
+                    public boolean matches(Method method, Class<?> targetClass) {
+                        return !ReflectionUtils.isObjectMethod(method) && !AopUtils.isToStringMethod(method)
+                                && !AopUtils.isEqualsMethod(method) && !AopUtils.isHashCodeMethod(method);
+                    }
+                });
         DefaultPointcutAdvisor advisor = new DefaultPointcutAdvisor(pointcut, new RetryInterceptor(database::getObject));
         advisor.setOrder(ORDER);
         return advisor;

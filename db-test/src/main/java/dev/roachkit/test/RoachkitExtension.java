@@ -27,8 +27,9 @@ import org.opentest4j.TestAbortedException;
 /**
  * The JUnit 5 extension behind {@link RoachkitTest}: creates, migrates, injects and drops the test
  * databases. Registered by the annotation; usable directly with {@code @ExtendWith} on a class that
- * carries {@code @RoachkitTest} for its configuration. {@code @Nested} classes share their enclosing
- * class's database.
+ * carries {@code @RoachkitTest} for its configuration. A {@code @Nested} class shares its enclosing
+ * class's databases, unless it carries a {@code @RoachkitTest} of its own: then its settings
+ * (isolation, schema, settings) apply to it and its own nested classes, with databases of its own.
  *
  * <p>Injects {@link Database} and {@link TestDb} into parameters of tests, lifecycle methods and
  * (with {@link Isolation#CLASS}) constructors, and into non-final fields of those types: static
@@ -44,6 +45,12 @@ public final class RoachkitExtension implements ExecutionCondition, BeforeAllCal
     private static final String METHOD_SCOPE = "method";
     /** The settings of the outermost class's databases; its presence marks the context that owns them. */
     private static final String SETTINGS = "settings";
+    /** The context that set up the databases serving this one (the nearest such, as stores inherit). */
+    private static final String OWNER = "owner";
+
+    /** A holder, so that JUnit does not close the context as a store value when the store closes. */
+    private record Owner(ExtensionContext context) {
+    }
 
     /** Creates the extension; JUnit does, through {@link RoachkitTest}. */
     public RoachkitExtension() {
@@ -65,10 +72,14 @@ public final class RoachkitExtension implements ExecutionCondition, BeforeAllCal
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        if (enclosingScope(context).isPresent()) {
-            return; // a @Nested class: its enclosing class's database serves it
-        }
         Class<?> testClass = context.getRequiredTestClass();
+        if (enclosingScope(context).isPresent() && !AnnotationSupport.isAnnotated(testClass, RoachkitTest.class)) {
+            // a @Nested class without settings of its own: its enclosing class's databases serve it
+            if (ownerConfig(context).isolation() == Isolation.CLASS) {
+                inject(testClass, null, classScope(context));
+            }
+            return;
+        }
         RoachkitTest config = config(testClass);
         TestServer server = TestServer.get(); // aborts (skips) the class when the engine cannot run here
         Map<String, Object> settings = settings(config, testClass);
@@ -80,6 +91,7 @@ public final class RoachkitExtension implements ExecutionCondition, BeforeAllCal
             store.put(CLASS_SCOPE, Scope.create(server, label, settings, null, true));
         }
         store.put(SETTINGS, settings);
+        store.put(OWNER, new Owner(context));
         if (config.isolation() == Isolation.CLASS) {
             inject(testClass, null, classScope(context));
         }
@@ -89,7 +101,7 @@ public final class RoachkitExtension implements ExecutionCondition, BeforeAllCal
     public void beforeEach(ExtensionContext context) {
         Class<?> testClass = context.getRequiredTestClass();
         Scope scope;
-        if (outermostConfig(context).isolation() == Isolation.METHOD) {
+        if (ownerConfig(context).isolation() == Isolation.METHOD) {
             ExtensionContext owner = owner(context);
             @SuppressWarnings("unchecked")
             Map<String, Object> settings = owner.getStore(NS).get(SETTINGS, Map.class);
@@ -134,7 +146,7 @@ public final class RoachkitExtension implements ExecutionCondition, BeforeAllCal
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         Scope scope = context.getTestMethod().isPresent() ? context.getStore(NS).get(METHOD_SCOPE, Scope.class) : null;
         if (scope == null) {
-            if (outermostConfig(context).isolation() == Isolation.METHOD) {
+            if (ownerConfig(context).isolation() == Isolation.METHOD) {
                 throw new ParameterResolutionException("@RoachkitTest(isolation = METHOD) gives each test its own"
                         + " database: take the Database as a parameter of the test or @BeforeEach method, or as a"
                         + " field, not in " + parameter.getDeclaringExecutable());
@@ -186,16 +198,14 @@ public final class RoachkitExtension implements ExecutionCondition, BeforeAllCal
                         + " @RoachkitTest. Fix: annotate the class with @RoachkitTest instead of @ExtendWith."));
     }
 
-    /** The context of the outermost class that set up the databases. */
+    /**
+     * The context of the innermost class that set up databases: the outermost test class, or a
+     * {@code @Nested} class with a {@code @RoachkitTest} of its own.
+     */
     private static ExtensionContext owner(ExtensionContext context) {
-        ExtensionContext c = context;
-        ExtensionContext owner = null;
-        while (c != null) {
-            if (c.getStore(NS).get(SETTINGS) != null) {
-                owner = c;
-            }
-            c = c.getParent().orElse(null);
-        }
+        // Store look-ups fall back to the parents: the nearest owner's entry answers.
+        Owner found = context.getStore(NS).get(OWNER, Owner.class);
+        ExtensionContext owner = found == null ? null : found.context();
         if (owner == null) {
             throw new ExtensionConfigurationException("@RoachkitTest set up no database for "
                     + context.getDisplayName() + " (was its class skipped?)");
@@ -203,7 +213,8 @@ public final class RoachkitExtension implements ExecutionCondition, BeforeAllCal
         return owner;
     }
 
-    private static RoachkitTest outermostConfig(ExtensionContext context) {
+    /** The settings of the class whose databases serve the context. */
+    private static RoachkitTest ownerConfig(ExtensionContext context) {
         return config(owner(context).getRequiredTestClass());
     }
 

@@ -67,8 +67,11 @@ public final class TransactionRunner {
         return SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t);
     }
 
-    /** Blocks this thread has committed, so an outer block can tell that a nested one committed in its attempt. */
-    private static final ThreadLocal<long[]> COMMITTED = ThreadLocal.withInitial(() -> new long[1]);
+    /**
+     * Per thread: [0] blocks committed, so an outer block can tell that a nested one committed in
+     * its attempt; [1] blocks running now (nesting depth).
+     */
+    private static final ThreadLocal<long[]> COMMITTED = ThreadLocal.withInitial(() -> new long[2]);
 
     /**
      * How many {@code db.transaction} blocks the calling thread has committed so far (of any
@@ -79,6 +82,17 @@ public final class TransactionRunner {
      */
     public static long blocksCommittedOnThisThread() {
         return COMMITTED.get()[0];
+    }
+
+    /**
+     * Whether a {@code db.transaction} block (of any Database) is running on the calling thread:
+     * a caller that retries work of its own (Spring's {@code @RetryableTransaction}) refuses to
+     * run inside one, as the block retries as a whole.
+     *
+     * @return true inside a block's attempt
+     */
+    public static boolean blockRunningOnThisThread() {
+        return COMMITTED.get()[1] > 0;
     }
 
     /**
@@ -145,6 +159,16 @@ public final class TransactionRunner {
         counters.blockAttempts.increment();
         long[] committed = COMMITTED.get();
         long committedBefore = committed[0];
+        committed[1]++;
+        try {
+            return attemptRunning(body, readOnly, implicitForUpdate, committed, committedBefore);
+        } finally {
+            committed[1]--;
+        }
+    }
+
+    private <T> T attemptRunning(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate, long[] committed,
+                                 long committedBefore) throws SQLException {
         RetryingConnection c = pool.borrow();
         // What the block itself did that forbids running it again; the runner's own COMMIT does not count.
         String unrepeatable = null;

@@ -52,11 +52,16 @@ public final class BootSettings {
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, String> origins = new LinkedHashMap<>();
         Map<String, String> properties = new LinkedHashMap<>();
+        Map<String, String> written = new LinkedHashMap<>();
         Binder binder = Binder.get(env);
         for (String key : Settings.knownKeys()) {
             String property = propertyOf(key);
-            binder.bind(property, String.class).ifBound(value -> {
-                values.put(key, isoDuration(key, value));
+            bound(binder, property).ifPresent(value -> {
+                String converted = bootDuration(key, value);
+                values.put(key, converted);
+                if (!converted.equals(value)) {
+                    written.put(converted, value);
+                }
                 origins.put(key, originOf(env, property));
                 properties.put(key, property);
             });
@@ -65,26 +70,49 @@ public final class BootSettings {
             return Settings.load(System.getenv(), System.getProperties(), Path.of(System.getProperty("user.dir")),
                     values, origins::get);
         } catch (DatabaseConfigException e) {
-            throw rename(e, properties, origins);
+            throw rename(e, properties, origins, written);
         }
     }
 
     /**
-     * Spring Boot users write durations in ISO-8601 too ({@code PT30S}); roachkit's own form is
-     * {@code 30s}. An ISO value of a duration key is turned into milliseconds; anything else is
-     * left for roachkit to validate (and to name in its message when bad).
+     * A property's value: a single value, or a Boot list ({@code roachkit.x[0]}, {@code [1]}, YAML's
+     * {@code - } items) joined with commas, roachkit's own list form.
      */
-    static String isoDuration(String key, String value) {
-        String v = value.strip();
-        boolean durationKey = key.matches(".*_(timeout|lifetime|interval|threshold|backoff|duration|lease|wait)");
-        if (durationKey && (v.startsWith("P") || v.startsWith("p") || v.startsWith("-P"))) {
-            try {
-                return java.time.Duration.parse(v).toMillis() + "ms";
-            } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
-                return value;
-            }
+    private static java.util.Optional<String> bound(Binder binder, String property) {
+        var single = binder.bind(property, String.class);
+        if (single.isBound()) {
+            return java.util.Optional.of(single.get());
         }
-        return value;
+        var list = binder.bind(property, org.springframework.boot.context.properties.bind.Bindable.listOf(String.class));
+        return list.isBound() ? java.util.Optional.of(String.join(",", list.get())) : java.util.Optional.empty();
+    }
+
+    /** Whether a settings key holds a duration. */
+    static boolean durationKey(String key) {
+        return key.matches(".*_(timeout|lifetime|interval|threshold|backoff|duration|lease|wait)");
+    }
+
+    /**
+     * Spring Boot users write durations in Boot's forms too: ISO-8601 ({@code PT30S}) and units
+     * roachkit's own form ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}) lacks ({@code 1d},
+     * {@code us}, {@code ns}). Such a value of a duration key is turned into milliseconds when it is a
+     * whole number of them; anything else is left for roachkit to validate (and to name, as written,
+     * in its message when bad).
+     */
+    static String bootDuration(String key, String value) {
+        String v = value.strip();
+        if (!durationKey(key) || dev.roachkit.core.internal.SettingValues.parseDuration(v) != null) {
+            return value;
+        }
+        try {
+            java.time.Duration d = org.springframework.boot.convert.DurationStyle.detectAndParse(v);
+            if (d.toNanos() % 1_000_000 != 0) {
+                return value; // below a millisecond: roachkit reports it rather than round it (0 means off)
+            }
+            return d.toMillis() + "ms";
+        } catch (RuntimeException e) {
+            return value; // not parseable or beyond a long: roachkit reports it as written
+        }
     }
 
     /**
@@ -101,17 +129,20 @@ public final class BootSettings {
         Binder binder = Binder.get(env);
         for (String key : Settings.knownKeys()) {
             String property = propertyOf(key);
-            if (binder.bind(property, String.class).isBound()) {
+            if (bound(binder, property).isPresent()) {
                 origins.put(key, originOf(env, property));
                 properties.put(key, property);
             }
         }
-        return rename(e, properties, origins);
+        return rename(e, properties, origins, Map.of());
     }
 
-    /** The same problems, each naming the Boot property the user wrote instead of roachkit's key. */
+    /**
+     * The same problems, each naming the Boot property the user wrote instead of roachkit's key,
+     * and the value as the user wrote it instead of its conversion to milliseconds.
+     */
     private static DatabaseConfigException rename(DatabaseConfigException e, Map<String, String> properties,
-                                                  Map<String, String> origins) {
+                                                  Map<String, String> origins, Map<String, String> written) {
         if (e.problems().isEmpty()) {
             if (!properties.containsKey(Settings.URL)) {
                 return new DatabaseConfigException("No database URL is configured. Set the Spring Boot property "
@@ -127,7 +158,16 @@ public final class BootSettings {
             boolean fromBoot = property != null && p.source().equals(origins.get(p.key()));
             // "Spring property roachkit.x from <where>: db_x: ..." would name the property twice
             String where = fromBoot ? p.source().replaceFirst("^Spring property \\S+ from ", "") : p.source();
-            renamed.add(fromBoot ? new Problem(where, property, p.message()) : p);
+            String message = p.message();
+            if (fromBoot) {
+                for (Map.Entry<String, String> w : written.entrySet()) {
+                    message = message.replace("'" + w.getKey() + "'", "'" + w.getValue() + "'");
+                }
+                if (durationKey(p.key())) {
+                    message += " (Spring Boot's forms are accepted too: ISO-8601 such as PT30S, and 1d)";
+                }
+            }
+            renamed.add(fromBoot ? new Problem(where, property, message) : p);
         }
         return new DatabaseConfigException(renamed);
     }
@@ -159,19 +199,23 @@ public final class BootSettings {
             return warnings;
         }
         java.util.Set<String> known = new java.util.HashSet<>();
+        java.util.Set<String> knownForms = new java.util.HashSet<>();
         for (String key : Settings.knownKeys()) {
             known.add(ConfigurationPropertyName.of(propertyOf(key)).toString());
         }
         known.add(PREFIX + ".enabled");
+        known.forEach(k -> knownForms.add(relaxed(k)));
         ConfigurationPropertyName prefix = ConfigurationPropertyName.of(PREFIX);
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(env)) {
             if (source instanceof Iterable<?> names) {
                 for (Object o : names) {
                     // roachkit.settings (the settings file) and roachkit.test.* (the test harness) are
                     // system properties of roachkit's own, not settings.
-                    if (o instanceof ConfigurationPropertyName n && prefix.isAncestorOf(n) && !known.contains(n.toString())
+                    if (o instanceof ConfigurationPropertyName n && prefix.isAncestorOf(n)
+                            && !knownForms.contains(relaxed(withoutIndexes(n).toString()))
                             && !n.toString().equals(PREFIX + ".settings") && !n.toString().startsWith(PREFIX + ".test.")) {
                         String closest = dev.roachkit.core.internal.KeyDistance.closest(n.toString(), known);
+                        // (relaxed: roachkit.maxConnections and roachkit.max_connections are known forms)
                         warnings.add("Unknown Spring property " + n + " ignored"
                                 + (closest == null ? "" : "; did you mean " + closest + "?")
                                 + " roachkit's properties are " + PREFIX + ".<settings key without db_, dashes for"
@@ -182,5 +226,19 @@ public final class BootSettings {
             }
         }
         return warnings;
+    }
+
+    /** A list property's name without its indexes: {@code roachkit.schema-location[0]} is {@code roachkit.schema-location}. */
+    private static ConfigurationPropertyName withoutIndexes(ConfigurationPropertyName n) {
+        ConfigurationPropertyName name = n;
+        while (name.isLastElementIndexed()) {
+            name = name.getParent();
+        }
+        return name;
+    }
+
+    /** A name as relaxed binding compares it: camel case, dashes and underscores, case all ignored. */
+    private static String relaxed(String name) {
+        return name.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
     }
 }

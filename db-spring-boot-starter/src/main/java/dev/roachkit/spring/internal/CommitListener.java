@@ -31,16 +31,23 @@ public final class CommitListener implements TransactionExecutionListener {
             return;
         }
         DataSource ds = pool.get();
+        Object connection = null;
         if (ds != null && TransactionSynchronizationManager.getResource(ds) instanceof ConnectionHolder holder
                 && holder.getConnectionHandle() != null) {
-            RetryInterceptor.began(holder.getConnection());
+            connection = holder.getConnection();
         }
+        RetryInterceptor.began(transaction, connection);
+    }
+
+    @Override
+    public void beforeCommit(TransactionExecution transaction) {
+        RetryInterceptor.committing(transaction);
     }
 
     @Override
     public void afterCommit(TransactionExecution transaction, Throwable commitFailure) {
         if (commitFailure == null) {
-            RetryInterceptor.committed();
+            RetryInterceptor.committed(transaction);
         }
     }
 }

@@ -10,6 +10,8 @@ import dev.roachkit.core.SqlStates;
 import dev.roachkit.core.TransactionRetryException;
 import dev.roachkit.core.internal.PoolTimeoutException;
 import dev.roachkit.core.internal.PooledDataSource;
+import dev.roachkit.core.internal.TransactionRunner;
+import dev.roachkit.core.internal.jdbc.CommitWatch;
 import dev.roachkit.core.internal.jdbc.RetryingConnection;
 import dev.roachkit.core.internal.retry.RetryContext;
 import dev.roachkit.core.internal.retry.RetryCounters;
@@ -44,6 +46,16 @@ public final class RetryInterceptor implements MethodInterceptor {
     static final class Attempt {
         /** Transactions committed during the attempt: any forbids running it again. */
         int commits;
+        /**
+         * The attempt's own (first) transaction. Its commit counts only when it really commits:
+         * Spring commits on a checked exception (a restart arriving as SQLException), and the
+         * server turns the COMMIT of that aborted transaction into a rollback.
+         */
+        Object own;
+        /** The own transaction's roachkit connection, or null. */
+        RetryingConnection ownConnection;
+        /** Whether the own transaction was aborted on the server when Spring committed it (a rollback). */
+        boolean ownAborted;
         /** Whether the attempt's connection was switched to managed (no replays: this advice retries). */
         boolean managed;
     }
@@ -58,11 +70,26 @@ public final class RetryInterceptor implements MethodInterceptor {
     /**
      * Notes that a transaction committed on this thread; called by Spring's transaction manager
      * through {@link CommitListener}.
+     *
+     * @param transaction the transaction that committed
      */
-    static void committed() {
+    static void committed(Object transaction) {
         Attempt a = CURRENT.get();
-        if (a != null) {
+        if (a != null && !(transaction == a.own && a.ownAborted)) {
             a.commits++;
+        }
+    }
+
+    /**
+     * Called before Spring commits a transaction on this thread: notes whether the attempt's own
+     * transaction is aborted on the server, so that its "commit" (a rollback) is not counted.
+     *
+     * @param transaction the transaction about to commit
+     */
+    static void committing(Object transaction) {
+        Attempt a = CURRENT.get();
+        if (a != null && transaction == a.own && a.ownConnection != null) {
+            a.ownAborted = a.ownConnection.transactionAborted();
         }
     }
 
@@ -71,10 +98,15 @@ public final class RetryInterceptor implements MethodInterceptor {
      * stops replaying restarts itself (as inside {@code db.transaction(...)}: no nested retries),
      * so the restart reaches this advice at once and the whole method runs again.
      *
+     * @param transaction the transaction that began
      * @param connection the transaction's connection
      */
-    static void began(Object connection) {
+    static void began(Object transaction, Object connection) {
         Attempt a = CURRENT.get();
+        if (a != null && a.own == null) {
+            a.own = transaction;
+            a.ownConnection = connection instanceof RetryingConnection rc ? rc : null;
+        }
         if (a != null && connection instanceof RetryingConnection rc) {
             rc.setManaged(true);
             a.managed = true;
@@ -89,6 +121,9 @@ public final class RetryInterceptor implements MethodInterceptor {
         if (TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException(misuse(invocation.getMethod()));
         }
+        if (TransactionRunner.blockRunningOnThisThread()) {
+            throw new IllegalStateException(insideBlock(invocation.getMethod()));
+        }
         Policy p = policy();
         p.counters.blocks.increment();
         long start = System.nanoTime();
@@ -99,6 +134,11 @@ public final class RetryInterceptor implements MethodInterceptor {
                 p.counters.blockAttempts.increment();
                 Attempt attempt = new Attempt();
                 CURRENT.set(attempt);
+                // Work that commits outside Spring's transactions: db.transaction blocks, and
+                // auto-commit statements (NOT_SUPPORTED calls) or hand-driven commits on roachkit's pool.
+                long blocksBefore = TransactionRunner.blocksCommittedOnThisThread();
+                CommitWatch.start();
+                long unmanagedBefore = CommitWatch.committedOnThisThread();
                 try {
                     MethodInvocation copy = invocation instanceof ProxyMethodInvocation pmi
                             ? pmi.invocableClone() : invocation;
@@ -109,11 +149,15 @@ public final class RetryInterceptor implements MethodInterceptor {
                         // a managed connection leaves the counting of its restarts to whoever retries
                         p.counters.restart(SqlStates.first(t).orElse(null), t);
                     }
-                    if (attempt.commits > 0 && restart) {
-                        throw new NotRepeatable(t, attempt.commits);
+                    long commits = attempt.commits
+                            + (TransactionRunner.blocksCommittedOnThisThread() - blocksBefore)
+                            + (CommitWatch.committedOnThisThread() - unmanagedBefore);
+                    if (commits > 0 && restart) {
+                        throw new NotRepeatable(t, commits);
                     }
                     throw t;
                 } finally {
+                    CommitWatch.stop();
                     CURRENT.remove();
                 }
             });
@@ -186,9 +230,10 @@ public final class RetryInterceptor implements MethodInterceptor {
             Throwable cause = n.getCause();
             return new TransactionRetryException("@RetryableTransaction " + where + " failed with a restart (SQLSTATE "
                     + SqlStates.first(cause).orElse("?") + ": " + cause.getMessage() + ") after " + n.commits
-                    + " transaction(s) inside it had already committed (REQUIRES_NEW, or work after the commit);"
+                    + " piece(s) of work inside it had already committed (a REQUIRES_NEW transaction, a"
+                    + " db.transaction block, or an auto-commit statement such as one in a NOT_SUPPORTED method);"
                     + " roachkit will not run it again, as that would repeat the committed work. Move the"
-                    + " independent transaction out of the retryable method.", attempts, elapsed,
+                    + " independent work out of the retryable method.", attempts, elapsed,
                     SqlStates.first(cause).orElse(null), cause);
         }
         if (t instanceof AmbiguousCommitException) {
@@ -224,12 +269,20 @@ public final class RetryInterceptor implements MethodInterceptor {
                 + " @EnableTransactionManagement's default order.)";
     }
 
+    private static String insideBlock(Method method) {
+        return "@RetryableTransaction on " + method.getDeclaringClass().getName() + "." + method.getName()
+                + "() was called inside a db.transaction(...) block, whose transaction is already running and which"
+                + " retries as a whole on restarts. Running this method in a transaction of its own would commit"
+                + " apart from the block. Call the method outside the block, or do its work on the block's"
+                + " connection.";
+    }
+
     /** A restart after a commit inside the attempt: never retried. */
     static final class NotRepeatable extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final int commits;
+        final long commits;
 
-        NotRepeatable(Throwable cause, int commits) {
+        NotRepeatable(Throwable cause, long commits) {
             super(cause.getMessage(), cause);
             this.commits = commits;
         }

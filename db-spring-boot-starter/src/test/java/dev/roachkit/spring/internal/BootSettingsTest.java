@@ -26,12 +26,26 @@ class BootSettingsTest {
 
     @Test
     void isoDurationsOfDurationKeysBecomeMilliseconds() {
-        assertThat(BootSettings.isoDuration("db_statement_timeout", "PT1M30S")).isEqualTo("90000ms");
-        assertThat(BootSettings.isoDuration("db_retry_initial_backoff", " pt0.5s ")).isEqualTo("500ms");
+        assertThat(BootSettings.bootDuration("db_statement_timeout", "PT1M30S")).isEqualTo("90000ms");
+        assertThat(BootSettings.bootDuration("db_retry_initial_backoff", " pt0.5s ")).isEqualTo("500ms");
         // roachkit's own forms, other keys, and text that is no ISO duration are left to roachkit's validation
-        assertThat(BootSettings.isoDuration("db_statement_timeout", "30s")).isEqualTo("30s");
-        assertThat(BootSettings.isoDuration("db_application_name", "PT5S")).isEqualTo("PT5S");
-        assertThat(BootSettings.isoDuration("db_statement_timeout", "Pending")).isEqualTo("Pending");
+        assertThat(BootSettings.bootDuration("db_statement_timeout", "30s")).isEqualTo("30s");
+        assertThat(BootSettings.bootDuration("db_application_name", "PT5S")).isEqualTo("PT5S");
+        assertThat(BootSettings.bootDuration("db_statement_timeout", "Pending")).isEqualTo("Pending");
+    }
+
+    @Test
+    void bootUnitsRoachkitLacksBecomeMillisecondsWhenWhole() {
+        assertThat(BootSettings.bootDuration("db_statement_timeout", "1d")).isEqualTo("86400000ms");
+        assertThat(BootSettings.bootDuration("db_statement_timeout", "2000us")).isEqualTo("2ms");
+        // below a millisecond it would round to 0 (off): left for roachkit to report as written
+        assertThat(BootSettings.bootDuration("db_statement_timeout", "500us")).isEqualTo("500us");
+    }
+
+    @Test
+    void listAndCamelCaseFormsOfKnownPropertiesAreNotUnknown() {
+        assertThat(BootSettings.unknownProperties(env(Map.of("roachkit.schema-location[0]", "classpath:a",
+                "roachkit.schemaLocation[1]", "classpath:b", "roachkit.statementTimeout", "5s")))).isEmpty();
     }
 
     @Test

@@ -198,6 +198,29 @@ public final class RetryingConnection implements Connection {
         return committedInside;
     }
 
+    /**
+     * Whether the server holds the current transaction as failed (it met an error and was not
+     * rolled back to a savepoint), so that a COMMIT now rolls back: for callers that must know
+     * whether a commit really commits (Spring commits on checked exceptions).
+     *
+     * @return true when a COMMIT now would roll back; false when it would commit or the driver cannot say
+     */
+    public boolean transactionAborted() {
+        if (tx == Tx.FAILED) {
+            return true;
+        }
+        if (tx != Tx.ACTIVE || lost) {
+            return false;
+        }
+        // Asked of the driver (no round trip): a managed connection does not note the restarts it passes on.
+        try {
+            return delegate.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
+                    == org.postgresql.core.TransactionState.FAILED;
+        } catch (SQLException | RuntimeException e) {
+            return false; // not pgjdbc underneath: count the commit as real, the cautious side
+        }
+    }
+
     /** @return whether the physical connection carries session state that must not go back to a pool */
     public boolean sessionDirty() {
         return session.dirty();
@@ -377,6 +400,9 @@ public final class RetryingConnection implements Connection {
      */
     void beforeExecute(SqlText text) throws SQLException {
         checkUsable();
+        if (CommitWatch.active && session.autoCommit && tx == Tx.IDLE) {
+            CommitWatch.note(); // an auto-commit statement commits at once (counted even if it fails: it may have)
+        }
         if (lost && tx == Tx.IDLE) {
             reconnect();
         }
@@ -964,7 +990,12 @@ public final class RetryingConnection implements Connection {
                 }
                 delegate.commit();
             }
-            default -> finishTransaction(true);
+            default -> {
+                finishTransaction(true);
+                if (CommitWatch.active && !managed) {
+                    CommitWatch.note(); // a block or transaction manager counts its own commits
+                }
+            }
         }
     }
 
