@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
@@ -15,7 +16,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
  * the class. Declare {@code @ExtendWith(BootDatabase.class)} above {@code @SpringBootTest} and
  * use {@code @DirtiesContext}, so the context closes before the drop.
  */
-public final class BootDatabase implements AfterAllCallback {
+public final class BootDatabase implements BeforeAllCallback, AfterAllCallback {
     private static final Map<Class<?>, TestDatabase> DATABASES = new ConcurrentHashMap<>();
 
     /**
@@ -45,6 +46,16 @@ public final class BootDatabase implements AfterAllCallback {
         registry.add("roachkit.min-connections", () -> "1");
         registry.add("roachkit.max-connections", () -> "20");
         registry.add("roachkit.schema-location", () -> "classpath:bank/schema");
+    }
+
+    /**
+     * Skips the class, with the reason, where no test server can run (for example {@code -Pcockroach}
+     * without Docker): before the class's statics or Spring's context touch the server, where the same
+     * abort would surface as a failed context instead of a skip.
+     */
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        TestServer.get();
     }
 
     @Override

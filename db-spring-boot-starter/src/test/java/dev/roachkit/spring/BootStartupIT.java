@@ -25,6 +25,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Real Spring Boot start-ups: back-off when the application defines its own beans, and start-up
  * failures on bad {@code roachkit.*} properties with roachkit's message.
  */
+@org.junit.jupiter.api.extension.ExtendWith(BootDatabase.class) // skips the class where no test server can run
 class BootStartupIT {
     static final TestDatabase DB = BootDatabase.of(BootStartupIT.class);
 

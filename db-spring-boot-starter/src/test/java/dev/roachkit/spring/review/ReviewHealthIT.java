@@ -17,6 +17,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** Review 12: the health indicator while the application's pool is busy. */
+@org.junit.jupiter.api.extension.ExtendWith(BootDatabase.class) // skips the class where no test server can run
 class ReviewHealthIT {
     static final TestDatabase DB = BootDatabase.of(ReviewHealthIT.class);
 

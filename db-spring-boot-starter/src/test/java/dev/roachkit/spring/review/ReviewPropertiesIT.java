@@ -20,6 +20,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** Review 12: the starter against odd but legal (and some bad) roachkit.* property values. */
+@org.junit.jupiter.api.extension.ExtendWith(BootDatabase.class) // skips the class where no test server can run
 class ReviewPropertiesIT {
     static final TestDatabase DB = BootDatabase.of(ReviewPropertiesIT.class);
 

@@ -25,6 +25,7 @@ import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Review 12: {@link RetryableTransaction} against odd but legal uses. */
+@org.junit.jupiter.api.extension.ExtendWith(BootDatabase.class) // skips the class where no test server can run
 class ReviewRetryIT {
     static final TestDatabase DB = BootDatabase.of(ReviewRetryIT.class);
     static ConfigurableApplicationContext ctx;
