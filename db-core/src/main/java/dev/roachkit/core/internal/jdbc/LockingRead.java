@@ -233,8 +233,7 @@ final class LockingRead {
             }
             switch (c) {
                 case '\'' -> {
-                    return skipQuoted('\'', pos > 0 && (s.charAt(pos - 1) == 'E' || s.charAt(pos - 1) == 'e')
-                            && (pos < 2 || !Character.isLetterOrDigit(s.charAt(pos - 2))));
+                    return skipQuoted('\'', SqlText.escapeStringAt(s, pos));
                 }
                 case '"' -> {
                     return quotedName();
@@ -387,23 +386,13 @@ final class LockingRead {
         }
 
         private boolean skipQuoted(char q, boolean backslashEscapes) {
-            pos++;
-            while (pos < n) {
-                char c = s.charAt(pos);
-                if (backslashEscapes && c == '\\') {
-                    pos += 2;
-                    continue;
-                }
-                pos++;
-                if (c == q) {
-                    if (pos < n && s.charAt(pos) == q) {
-                        pos++;
-                        continue;
-                    }
-                    return true;
-                }
+            int end = SqlText.quotedEnd(s, pos, q, backslashEscapes);
+            if (end < 0) {
+                pos = n;
+                return false; // unterminated: leave it to the server
             }
-            return false; // unterminated: leave it to the server
+            pos = end;
+            return true;
         }
 
         private boolean skipBlockComment() {

@@ -207,27 +207,12 @@ final class SqlText {
         }
 
         private boolean isEscapeString() {
-            return pos > 0 && (s.charAt(pos - 1) == 'E' || s.charAt(pos - 1) == 'e')
-                    && (pos < 2 || !Character.isLetterOrDigit(s.charAt(pos - 2)));
+            return escapeStringAt(s, pos);
         }
 
         private void skipQuoted(char q, boolean backslashEscapes) {
-            pos++;
-            while (pos < n) {
-                char c = s.charAt(pos);
-                if (backslashEscapes && c == '\\') {
-                    pos += 2;
-                    continue;
-                }
-                pos++;
-                if (c == q) {
-                    if (pos < n && s.charAt(pos) == q) {
-                        pos++; // doubled quote
-                        continue;
-                    }
-                    return;
-                }
-            }
+            int end = quotedEnd(s, pos, q, backslashEscapes);
+            pos = end < 0 ? n : end;
         }
 
         private void skipLineComment() {
@@ -432,6 +417,41 @@ final class SqlText {
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\n' || c == '\r') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @return whether the quote at {@code quote} opens an E'...' string (an {@code E} or {@code e}
+     *     right before it that is not the end of a longer word)
+     */
+    static boolean escapeStringAt(String s, int quote) {
+        return quote > 0 && (s.charAt(quote - 1) == 'E' || s.charAt(quote - 1) == 'e')
+                && (quote < 2 || !Character.isLetterOrDigit(s.charAt(quote - 2)));
+    }
+
+    /**
+     * @return the index after the literal or quoted identifier whose opening quote {@code q} is at
+     *     {@code open} (a doubled quote stays inside; with {@code backslashEscapes}, so does {@code \'}),
+     *     or -1 when it is not terminated
+     */
+    static int quotedEnd(String s, int open, char q, boolean backslashEscapes) {
+        int n = s.length();
+        int i = open + 1;
+        while (i < n) {
+            char c = s.charAt(i);
+            if (backslashEscapes && c == '\\') {
+                i += 2;
+                continue;
+            }
+            i++;
+            if (c == q) {
+                if (i < n && s.charAt(i) == q) {
+                    i++; // doubled quote
+                    continue;
+                }
                 return i;
             }
         }
