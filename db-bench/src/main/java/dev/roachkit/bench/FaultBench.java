@@ -33,7 +33,7 @@ final class FaultBench {
     private final int port;
     private final String database;
     final boolean quick;
-    private final Map<String, Boolean> targets;
+    final Map<String, Boolean> targets;
     /** The application name of every connection the sections open, so the cutter terminates only those. */
     private static final String APP = "roachkit-bench-faults";
 
@@ -68,7 +68,7 @@ final class FaultBench {
         }
     }
 
-    private long one(String sql) throws SQLException {
+    long one(String sql) throws SQLException {
         try (Connection c = admin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
@@ -225,7 +225,7 @@ final class FaultBench {
         return new HikariDataSource(c);
     }
 
-    private HikariDataSource rawPool(int size) {
+    HikariDataSource rawPool(int size) {
         HikariConfig c = new HikariConfig();
         c.setPoolName("raw");
         c.setJdbcUrl("jdbc:postgresql://" + host + ":" + port + "/" + database);
