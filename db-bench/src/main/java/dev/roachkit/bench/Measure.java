@@ -25,9 +25,16 @@ final class Measure {
      * @param failed failed ones (returned false or threw)
      * @param seconds time measured
      * @param latencies sorted latencies of successful operations, nanoseconds
+     * @param cpuNanos CPU time this JVM used meanwhile (all its threads: the workload's, GC, JIT),
+     *     which on a shared machine varies less than throughput does; the server's CPU is not in it
      */
-    record Result(long ok, long failed, double seconds, long[] latencies) {
-        static final Result EMPTY = new Result(0, 0, 0, new long[0]);
+    record Result(long ok, long failed, double seconds, long[] latencies, long cpuNanos) {
+        static final Result EMPTY = new Result(0, 0, 0, new long[0], 0);
+
+        /** @return this JVM's CPU microseconds per operation (successful or not) */
+        double cpuMicrosPerOp() {
+            return ok + failed == 0 ? 0 : cpuNanos / 1e3 / (ok + failed);
+        }
 
         double throughput() {
             return seconds == 0 ? 0 : ok / seconds;
@@ -46,7 +53,7 @@ final class Measure {
             long[] all = Arrays.copyOf(latencies, latencies.length + o.latencies.length);
             System.arraycopy(o.latencies, 0, all, latencies.length, o.latencies.length);
             Arrays.sort(all);
-            return new Result(ok + o.ok, failed + o.failed, seconds + o.seconds, all);
+            return new Result(ok + o.ok, failed + o.failed, seconds + o.seconds, all, cpuNanos + o.cpuNanos);
         }
     }
 
@@ -94,6 +101,7 @@ final class Measure {
             ts.add(th);
         }
         ready.await();
+        long cpu0 = processCpuNanos();
         long start = System.nanoTime();
         go.countDown();
         Thread.sleep(millis);
@@ -102,6 +110,7 @@ final class Measure {
             th.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        long cpu = processCpuNanos() - cpu0;
         long total = Arrays.stream(ok).sum();
         long[] all = new long[(int) total];
         int at = 0;
@@ -110,6 +119,12 @@ final class Measure {
             at += (int) ok[t];
         }
         Arrays.sort(all);
-        return new Result(total, Arrays.stream(failed).sum(), seconds, all);
+        return new Result(total, Arrays.stream(failed).sum(), seconds, all, cpu);
+    }
+
+    /** @return CPU time this JVM has used, nanoseconds, or 0 where the JVM does not tell */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? Math.max(0, sun.getProcessCpuTime()) : 0;
     }
 }
