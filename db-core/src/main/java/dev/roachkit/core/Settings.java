@@ -71,7 +71,7 @@ public final class Settings {
     public static final String TRANSPARENT_RETRIES = "db_transparent_retries";
     /** Key of the largest journal a transaction may keep and still be replayed (default 4 MB). */
     public static final String JOURNAL_MAX_BYTES = "db_journal_max_bytes";
-    /** Key of the most retry attempts (replays, block re-runs) that may run at once, per database (default 0: no cap). */
+    /** Key of the most transactions that may be backing off or retrying at once, per database (default 0: no cap). */
     public static final String RETRY_MAX_CONCURRENT = "db_retry_max_concurrent";
     /** Key switching the implicit {@code SELECT ... FOR UPDATE} in read-write transactions (default false). */
     public static final String IMPLICIT_FOR_UPDATE = "db_implicit_for_update";
@@ -386,8 +386,9 @@ public final class Settings {
 
     /**
      * @return {@value #RETRY_MAX_CONCURRENT}: the most transactions (blocks and replays together)
-     *     that may be running a retry attempt at once (backoff sleeps take no turn), per database or {@code jdbc:roachkit:}
-     *     URL; others wait for a turn within {@value #RETRY_MAX_DURATION}; 0 (default) for no cap
+     *     that may be backing off or retrying at once, per database or {@code jdbc:roachkit:} URL (a
+     *     transaction holds its turn from its first failure until its retrying ends); others wait for
+     *     a turn within {@value #RETRY_MAX_DURATION}; 0 (default) for no cap
      */
     public int retryMaxConcurrent() {
         return retryMaxConcurrent;

@@ -124,4 +124,80 @@ class RetryCapIT {
             }
         }
     }
+
+    /**
+     * The cap counts transactions backing off, not only those running an attempt: while the only
+     * turn's holder sleeps in its backoffs, another transaction that restarts waits, and its second
+     * attempt begins only after the holder's last attempt. The holder restarts three times and the
+     * second transaction starts after its second restart, so the holder still has at least 1 s of
+     * backoff ahead (500 ms doubling to 1 s, ±50 %) while the other backs off at most 750 ms: had
+     * backoffs held no turn, the other would run first.
+     */
+    @Test
+    void aTransactionBackingOffHoldsItsTurn(TestDatabase tdb) throws Exception {
+        try (Database db = Database.open(tdb.settings(BACKING_OFF))) {
+            CountDownLatch holderRetrying = new CountDownLatch(1);
+            java.util.List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            AtomicInteger holderAttempts = new AtomicInteger();
+            CompletableFuture<Void> holder = holder(db, holderRetrying, holderAttempts, events);
+            assertThat(holderRetrying.await(30, TimeUnit.SECONDS)).isTrue();
+            AtomicInteger waiterAttempts = new AtomicInteger();
+            db.transaction(c -> {
+                if (waiterAttempts.incrementAndGet() == 1) {
+                    throw restart();
+                }
+                events.add("other attempt 2");
+            });
+            holder.get(30, TimeUnit.SECONDS);
+            assertThat(holderAttempts).hasValue(4);
+            assertThat(waiterAttempts).hasValue(2);
+            assertThat(events).containsExactly("holder attempt 4", "other attempt 2");
+        }
+    }
+
+    /** The same for a plain JDBC transaction the proxy replays after a restart from the server. */
+    @Test
+    void aReplayWaitsWhileTheHolderBacksOff(TestDatabase tdb) throws Exception {
+        tdb.execute("CREATE SEQUENCE cap_once");
+        tdb.execute("CREATE OR REPLACE FUNCTION cap_fail_once() RETURNS INT LANGUAGE plpgsql AS"
+                + " $$ BEGIN IF nextval('cap_once') = 1 THEN RAISE EXCEPTION 'restart' USING ERRCODE = '40001';"
+                + " END IF; RETURN 1; END $$");
+        try (Database db = Database.open(tdb.settings(BACKING_OFF))) {
+            CountDownLatch holderRetrying = new CountDownLatch(1);
+            java.util.List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            AtomicInteger holderAttempts = new AtomicInteger();
+            CompletableFuture<Void> holder = holder(db, holderRetrying, holderAttempts, events);
+            assertThat(holderRetrying.await(30, TimeUnit.SECONDS)).isTrue();
+            try (var c = db.pool().getConnection(); var st = c.createStatement()) {
+                c.setAutoCommit(false);
+                try (var rs = st.executeQuery("SELECT cap_fail_once()")) {
+                    assertThat(rs.next()).isTrue();
+                }
+                c.commit();
+                events.add("replayed transaction committed");
+            }
+            holder.get(30, TimeUnit.SECONDS);
+            assertThat(holderAttempts).hasValue(4);
+            assertThat(events).containsExactly("holder attempt 4", "replayed transaction committed");
+            assertThat(db.stats().retries().replaysSucceeded()).isEqualTo(1);
+        }
+    }
+
+    private static final Map<String, Object> BACKING_OFF = Map.of("db_retry_max_concurrent", 1,
+            "db_retry_initial_backoff", "500ms", "db_retry_max_backoff", "1s", "db_retry_max_duration", "30s");
+
+    /** A block that restarts three times, counting down {@code retrying} at its second restart. */
+    private static CompletableFuture<Void> holder(Database db, CountDownLatch retrying, AtomicInteger attempts,
+                                                  java.util.List<String> events) {
+        return CompletableFuture.runAsync(() -> db.transaction(c -> {
+            int attempt = attempts.incrementAndGet();
+            if (attempt <= 3) {
+                if (attempt == 2) {
+                    retrying.countDown(); // it took the turn before its first backoff
+                }
+                throw restart();
+            }
+            events.add("holder attempt 4");
+        }));
+    }
 }

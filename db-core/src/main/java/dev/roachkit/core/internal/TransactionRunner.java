@@ -118,31 +118,43 @@ public final class TransactionRunner {
         counters.blocks.increment();
         long start = System.nanoTime();
         int[] attempts = {0};
+        boolean[] turn = {false};
         try {
             return Failsafe.with(policy).get(() -> {
                 attempts[0]++;
                 if (attempts[0] == 1) {
-                    return attempt(body, readOnly, implicitForUpdate);
+                    try {
+                        return attempt(body, readOnly, implicitForUpdate);
+                    } catch (SQLException | RuntimeException e) {
+                        // A block about to back off and run again takes a turn now and keeps it through its
+                        // backoffs and runs until it ends: the cap bounds the transactions retrying at once.
+                        if (!retryable(e) || ctx.settings().retryMaxAttempts() < 2) {
+                            throw e;
+                        }
+                        takeTurn(start, e);
+                        turn[0] = true;
+                        throw e;
+                    }
                 }
-                // A run again takes a turn for that run only: a block sleeping in its backoff holds none.
-                takeTurn(start);
-                try {
-                    return attempt(body, readOnly, implicitForUpdate);
-                } finally {
-                    ctx.endRetry();
-                }
+                return attempt(body, readOnly, implicitForUpdate);
             });
         } catch (FailsafeException e) {
             throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
         } catch (RuntimeException e) {
             throw outcome(e, attempts[0], start);
         } finally {
+            if (turn[0]) {
+                ctx.endRetry();
+            }
             counters.blockFinished(attempts[0], System.nanoTime() - start);
         }
     }
 
-    /** A turn to run the block again under {@code db_retry_max_concurrent}; none in time ends the retries. */
-    private void takeTurn(long start) throws SQLException {
+    /**
+     * A turn to back off and run the block again under {@code db_retry_max_concurrent}; none in time
+     * ends the retries with the restart as the cause.
+     */
+    private void takeTurn(long start, Exception restart) throws SQLException {
         try {
             if (ctx.beginRetry(start)) {
                 return;
@@ -152,7 +164,8 @@ public final class TransactionRunner {
         }
         throw new TransactionRetrySQLException("The transaction block gave up: no turn to retry came within"
                 + " db_retry_max_duration (db_retry_max_concurrent = " + ctx.settings().retryMaxConcurrent()
-                + " transactions were retrying already)", 1, Duration.ofNanos(System.nanoTime() - start), null);
+                + " transactions were backing off or retrying already); last error: " + restart.getMessage(), 1,
+                Duration.ofNanos(System.nanoTime() - start), restart);
     }
 
     private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) throws SQLException {

@@ -78,9 +78,9 @@ import java.util.concurrent.Executor;
  *     {@link LockingRead} allows; the journal holds the text sent, and prepared statements keep
  *     both physical forms. Auto-commit (IDLE) never locks. A lock the server refuses is undone
  *     like a restart ({@link #lockRefused}): roll back, replay, run the call again plain.</li>
- * <li>Each retry attempt (a replay, or an auto-commit re-run) first takes a turn from
- *     {@code db_retry_max_concurrent} and gives it back when the attempt ends (backoff sleeps hold
- *     none); no turn in time is a give-up.</li>
+ * <li>A transaction (or auto-commit statement) about to retry takes a turn from
+ *     {@code db_retry_max_concurrent} before its first backoff and keeps it through its backoffs
+ *     and attempts until the retrying ends; no turn in time is a give-up.</li>
  * </ul>
  *
  * <p>Inside a Failsafe-wrapped block ({@link #setManaged(boolean) managed}) nothing is recorded
@@ -686,6 +686,7 @@ public final class RetryingConnection implements Connection {
     private <T> T withRetries(SQLException first, SqlCall<T> retry, boolean replay) throws SQLException {
         long start = System.nanoTime();
         int[] attempts = {1};
+        boolean[] turn = {false};
         recovering = true;
         try {
             return Failsafe.with(ctx.replayPolicy).get(execution -> {
@@ -693,16 +694,16 @@ public final class RetryingConnection implements Connection {
                     if (replay) {
                         rollbackQuietly(); // release the locks before backing off, not after
                     }
+                    if (ctx.settings.retryMaxAttempts() > 1) {
+                        // The turn is taken before the first backoff and kept through every backoff and
+                        // attempt until the retrying ends: the cap bounds the transactions retrying at once.
+                        waitForTurn(start, 2, first, replay);
+                        turn[0] = true;
+                    }
                     throw first; // the failed call was attempt 1: let the policy back off before attempt 2
                 }
                 attempts[0]++;
-                // The turn covers this attempt only: a transaction sleeping in its backoff holds none.
-                waitForTurn(start, attempts[0], first, replay);
-                try {
-                    return attempt(retry, replay);
-                } finally {
-                    ctx.endRetry();
-                }
+                return attempt(retry, replay);
             });
         } catch (FailsafeException fe) {
             Throwable cause = fe.getCause() == null ? fe : fe.getCause();
@@ -728,6 +729,9 @@ public final class RetryingConnection implements Connection {
             }
             throw fe;
         } finally {
+            if (turn[0]) {
+                ctx.endRetry();
+            }
             recovering = false;
         }
     }
@@ -788,7 +792,7 @@ public final class RetryingConnection implements Connection {
             String why = "Gave up after " + (attempt - 1) + " attempt(s): no turn to retry came within"
                     + " db_retry_max_duration = " + Durations.human(ctx.settings.retryMaxDuration())
                     + " (db_retry_max_concurrent = " + ctx.settings.retryMaxConcurrent()
-                    + " transactions were retrying already); last error: " + first.getMessage();
+                    + " transactions were backing off or retrying already); last error: " + first.getMessage();
             if (replay) {
                 giveUp(why);
             }

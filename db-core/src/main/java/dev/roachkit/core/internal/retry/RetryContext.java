@@ -44,10 +44,10 @@ public final class RetryContext {
     }
 
     /**
-     * Waits for a turn to run a transaction again (one attempt: a replay or a block's re-run), when
+     * Waits for a turn to retry a transaction (its backoffs and its replays or block re-runs), when
      * {@code db_retry_max_concurrent} caps them: under overload, retries then queue (fairly) instead
-     * of crowding out first attempts. Backoff sleeps hold no turn. A caller that got a turn gives it
-     * back with {@link #endRetry()} when the attempt ends.
+     * of crowding out first attempts. A caller takes the turn before its first backoff and gives it
+     * back with {@link #endRetry()} when its retrying ends, however it ends.
      *
      * @param startNanos when the transaction's retrying began ({@link System#nanoTime()})
      * @return true with a turn (or no cap); false when none came within {@code db_retry_max_duration}
