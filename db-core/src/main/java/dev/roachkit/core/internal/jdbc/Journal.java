@@ -26,31 +26,64 @@ final class Journal {
     /** Allocated on the first event: most borrowed connections never record anything. */
     private int[] events = new int[0];
     private int size;
+    /**
+     * Execution records: {@code [0, used)} belong to this transaction; the rest, and their
+     * parameter snapshots, are kept from earlier transactions for reuse, so recording an execution
+     * allocates nothing once the journal has served a transaction like this one.
+     */
     private final List<Execution> executions = new ArrayList<>();
+    private int used;
     private final List<Object> refs = new ArrayList<>();
     private final Digest digest = new Digest();
+    /** Result sets holding a slot of this transaction, detached when it stops being recorded. */
+    private final List<RetryingResultSet> resultSets = new ArrayList<>(4);
     private int slots;
     private long bytes;
+    /** Past this many, execution records are not kept for the next transaction. */
+    private static final int KEEP_EXECUTIONS = 256;
 
-    /** One execution of a statement inside the transaction. */
+    /** One execution of a statement inside the transaction; refilled, never changed while it is in use. */
     static final class Execution {
-        final RetryingStatement statement;
-        final int kind;
-        final String sql;
-        final Object arg;
-        final Params params;
-        final List<?> batch;
-        final int slot;
+        RetryingStatement statement;
+        int kind;
+        String sql;
+        Object arg;
+        /** The parameters it ran with ({@link #snapshot}) for prepared executions, else null. */
+        Params params;
+        List<?> batch;
+        int slot;
+        /** Made on the first prepared execution recorded in this record, then refilled. */
+        private Params snapshot;
 
-        Execution(RetryingStatement statement, int kind, String sql, Object arg, Params params, List<?> batch,
-                  int slot) {
+        private void fill(RetryingStatement statement, int kind, String sql, Object arg, Params live, List<?> batch,
+                          int slot) {
             this.statement = statement;
             this.kind = kind;
             this.sql = sql;
             this.arg = arg;
-            this.params = params;
+            if (live == null) {
+                this.params = null;
+            } else {
+                if (snapshot == null) {
+                    snapshot = new Params();
+                }
+                snapshot.copyFrom(live);
+                this.params = snapshot;
+            }
             this.batch = batch;
             this.slot = slot;
+        }
+
+        /** Lets go of the application's objects. */
+        private void forget() {
+            statement = null;
+            sql = null;
+            arg = null;
+            batch = null;
+            if (params != null) {
+                params.clear();
+                params = null;
+            }
         }
     }
 
@@ -61,7 +94,7 @@ final class Journal {
      * @param kind one of {@link RetryingStatement}'s execution kinds
      * @param sql the SQL for plain statements, null for prepared ones
      * @param arg the generated-keys argument, or the current-result argument, or null
-     * @param params the parameters snapshot for prepared statements, or null
+     * @param params the parameters a prepared statement runs with (copied here), or null
      * @param batch the batch entries (SQL strings or parameter snapshots), or null
      * @param producesResultSet whether the execution yields a result set the application reads
      * @return the result-set slot, or -1
@@ -69,15 +102,23 @@ final class Journal {
     int execution(RetryingStatement statement, int kind, String sql, Object arg, Params params, List<?> batch,
                   boolean producesResultSet) {
         int slot = producesResultSet ? slots++ : -1;
-        executions.add(new Execution(statement, kind, sql, arg, params, batch, slot));
+        Execution x;
+        if (used < executions.size()) {
+            x = executions.get(used);
+        } else {
+            x = new Execution();
+            executions.add(x);
+        }
+        used++;
+        x.fill(statement, kind, sql, arg, params, batch, slot);
         bytes += EXECUTION_BYTES + (sql == null ? 0 : 2L * sql.length())
-                + (params == null ? 0 : params.estimatedBytes());
+                + (params == null ? 0 : x.params.estimatedBytes());
         if (batch != null) {
             for (Object o : batch) {
                 bytes += o instanceof Params p ? p.estimatedBytes() : 2L * String.valueOf(o).length();
             }
         }
-        add(EXEC, 0, executions.size() - 1);
+        add(EXEC, 0, used - 1);
         return slot;
     }
 
@@ -151,7 +192,35 @@ final class Journal {
     }
 
     Execution execution(int index) {
+        if (index >= used) {
+            throw new IndexOutOfBoundsException("execution " + index + " of " + used);
+        }
         return executions.get(index);
+    }
+
+    /** @param rs a result set that took a slot of this transaction */
+    void registerResultSet(RetryingResultSet rs) {
+        resultSets.add(rs);
+    }
+
+    /** @param rs a result set that closed */
+    void unregisterResultSet(RetryingResultSet rs) {
+        resultSets.remove(rs);
+    }
+
+    /** @return the result sets holding a slot of this transaction (live list; not to be kept) */
+    List<RetryingResultSet> resultSets() {
+        return resultSets;
+    }
+
+    /** The transaction stopped being recorded: its result sets stop recording and are forgotten. */
+    void detachResultSets() {
+        if (!resultSets.isEmpty()) {
+            for (RetryingResultSet rs : resultSets) {
+                rs.detach();
+            }
+            resultSets.clear();
+        }
     }
 
     /** @return how many result-set slots were handed out */
@@ -187,6 +256,7 @@ final class Journal {
      */
     static void giveBack(Journal j) {
         j.clear();
+        j.resultSets.clear(); // detached by the connection already; a spare holds none of the application's objects
         if (j.events.length > SPARE_LIMIT) {
             return;
         }
@@ -200,6 +270,7 @@ final class Journal {
     void release() {
         clear();
         events = new int[0];
+        executions.clear();
     }
 
     /** Forgets the transaction; keeps small arrays for the next one. */
@@ -208,7 +279,13 @@ final class Journal {
             events = new int[0];
         }
         size = 0;
-        executions.clear();
+        for (int i = 0; i < used; i++) {
+            executions.get(i).forget();
+        }
+        used = 0;
+        if (executions.size() > KEEP_EXECUTIONS) {
+            executions.clear();
+        }
         refs.clear();
         digest.reset();
         slots = 0;

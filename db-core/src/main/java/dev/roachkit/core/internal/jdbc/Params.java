@@ -23,7 +23,8 @@ import java.util.Calendar;
  * {@link #unsafe() unsafe}, and an execution with unsafe parameters is neither replayed nor
  * re-run.
  *
- * <p>Not thread-safe; one per statement, snapshots are immutable copies.
+ * <p>Not thread-safe; one per statement while it is open, and one per recorded execution in the
+ * journal (a copy nobody changes until the journal is cleared).
  */
 final class Params {
     static final byte UNSET = 0;
@@ -53,27 +54,90 @@ final class Params {
     static final byte ROWID = 24;
     static final byte OPAQUE = 25;
 
-    private byte[] types;
-    private Object[] values;
+    private byte[] types = NO_TYPES;
+    /**
+     * Primitive values (BOOLEAN to DOUBLE) as bits, so that {@code setLong} boxes nothing; the
+     * {@link #values} slot of a primitive stays null.
+     */
+    private long[] prims = NO_PRIMS;
+    /** Object values; allocated on the first one, as most statements set only primitives. */
+    private Object[] values = NO_VALUES;
     private Object[] extras;
     private int count;
 
     /** Set on a kind whose value could not be copied (kept by reference). */
     private static final byte BY_REFERENCE = 0x40;
 
+    private static final byte[] NO_TYPES = {};
+    private static final long[] NO_PRIMS = {};
+    private static final Object[] NO_VALUES = {};
+
+    /**
+     * No parameters: what a prepared statement that never set one records. Only ever read (never
+     * set, cleared or handed out for reuse).
+     */
+    static final Params NONE = new Params();
+
     /** Arrays grow on the first set: a statement that is never given parameters allocates none. */
     Params() {
-        this(0);
     }
 
-    private Params(int capacity) {
-        types = capacity == 0 ? NO_TYPES : new byte[capacity];
-        values = capacity == 0 ? NO_VALUES : new Object[capacity];
-        // extras (SQL types, calendars, scales) stay null until one is set: most parameters have none
+    /**
+     * A few cleared instances kept per thread: a statement wrapper lives for one borrow, so
+     * without them every prepared statement would allocate its parameter store and arrays again.
+     * A statement takes one on its first parameter and gives it back, cleared, when it is closed.
+     */
+    private static final int SPARES = 4;
+    private static final ThreadLocal<Params[]> SPARE = ThreadLocal.withInitial(() -> new Params[SPARES]);
+    /** Stores that grew past this many parameters are not kept as spares. */
+    private static final int SPARE_LIMIT = 64;
+
+    /** @return a cleared store: the thread's spare, or a new one */
+    static Params take() {
+        Params[] spare = SPARE.get();
+        for (int i = 0; i < SPARES; i++) {
+            Params p = spare[i];
+            if (p != null) {
+                spare[i] = null;
+                return p;
+            }
+        }
+        return new Params();
     }
 
-    private static final byte[] NO_TYPES = {};
-    private static final Object[] NO_VALUES = {};
+    /**
+     * Clears a store and keeps it for reuse on this thread; its owner must not use it any more.
+     *
+     * @param p a store from {@link #take()}
+     */
+    static void giveBack(Params p) {
+        p.clear();
+        if (p.types.length > SPARE_LIMIT) {
+            return;
+        }
+        Params[] spare = SPARE.get();
+        for (int i = 0; i < SPARES; i++) {
+            if (spare[i] == null) {
+                spare[i] = p;
+                return;
+            }
+        }
+    }
+
+    /** Makes room for index {@code i} (0-based). */
+    private void grow(int i) {
+        if (i >= types.length) {
+            int n = Math.max(Math.max(i + 1, 4), types.length * 2);
+            types = Arrays.copyOf(types, n);
+            prims = Arrays.copyOf(prims, n);
+            if (values.length > 0) {
+                values = Arrays.copyOf(values, n);
+            }
+            if (extras != null) {
+                extras = Arrays.copyOf(extras, n);
+            }
+        }
+    }
 
     /**
      * Records one parameter.
@@ -88,13 +152,9 @@ final class Params {
         if (i < 0) {
             return; // the driver rejects it; nothing to remember
         }
-        if (i >= types.length) {
-            int n = Math.max(Math.max(i + 1, 4), types.length * 2);
-            types = Arrays.copyOf(types, n);
-            values = Arrays.copyOf(values, n);
-            if (extras != null) {
-                extras = Arrays.copyOf(extras, n);
-            }
+        grow(i);
+        if (values.length == 0) {
+            values = new Object[types.length];
         }
         if (extra != null && extras == null) {
             extras = new Object[types.length];
@@ -106,6 +166,34 @@ final class Params {
             extras[i] = extra instanceof Calendar cal ? cal.clone() : extra;
         }
         count = Math.max(count, i + 1);
+    }
+
+    /**
+     * Records one primitive parameter, unboxed.
+     *
+     * @param index the 1-based parameter index
+     * @param type one of {@link #BOOLEAN} to {@link #DOUBLE}
+     * @param bits the value: 0 or 1, the integer, or the floating-point value's raw bits
+     */
+    void setPrimitive(int index, byte type, long bits) {
+        int i = index - 1;
+        if (i < 0) {
+            return; // the driver rejects it; nothing to remember
+        }
+        grow(i);
+        types[i] = type;
+        prims[i] = bits;
+        if (values.length > 0) {
+            values[i] = null;
+        }
+        if (extras != null) {
+            extras[i] = null;
+        }
+        count = Math.max(count, i + 1);
+    }
+
+    private static boolean primitive(byte type) {
+        return type >= BOOLEAN && type <= DOUBLE;
     }
 
     /** Marks a value that could not be copied. */
@@ -186,7 +274,9 @@ final class Params {
     /** Forgets every parameter, as {@code clearParameters()} does. */
     void clear() {
         Arrays.fill(types, 0, count, UNSET);
-        Arrays.fill(values, 0, count, null);
+        if (values.length > 0) {
+            Arrays.fill(values, 0, count, null);
+        }
         if (extras != null) {
             Arrays.fill(extras, 0, count, null);
         }
@@ -195,21 +285,55 @@ final class Params {
 
     /** @return an immutable copy */
     Params snapshot() {
-        Params p = new Params(count);
-        System.arraycopy(types, 0, p.types, 0, count);
-        System.arraycopy(values, 0, p.values, 0, count);
-        if (extras != null) {
-            p.extras = Arrays.copyOf(extras, count);
-        }
-        p.count = count;
+        Params p = new Params();
+        p.copyFrom(this);
         return p;
+    }
+
+    /**
+     * Makes this store an equal copy of another, reusing its arrays when they are large enough:
+     * the journal's snapshots of each execution are kept from one transaction to the next.
+     *
+     * @param src the parameters to copy
+     */
+    void copyFrom(Params src) {
+        clear();
+        int n = src.count;
+        if (n == 0) {
+            return;
+        }
+        if (types.length < n) {
+            types = new byte[n];
+            prims = new long[n];
+            values = values.length > 0 ? new Object[n] : NO_VALUES;
+            extras = extras != null ? new Object[n] : null;
+        }
+        System.arraycopy(src.types, 0, types, 0, n);
+        System.arraycopy(src.prims, 0, prims, 0, n);
+        if (src.values.length > 0) {
+            if (values.length < n) {
+                values = new Object[types.length];
+            }
+            System.arraycopy(src.values, 0, values, 0, n);
+        }
+        if (src.extras != null) {
+            if (extras == null || extras.length < n) {
+                extras = new Object[types.length];
+            }
+            System.arraycopy(src.extras, 0, extras, 0, n);
+        }
+        count = n;
     }
 
     /** @return a rough estimate of the memory held, for the journal's bound */
     long estimatedBytes() {
         long b = 32L + 24L * count;
         for (int i = 0; i < count; i++) {
-            Object v = values[i];
+            if (primitive(types[i])) {
+                b += 24; // counted as the boxed value it used to be kept as, so the journal's bound is unchanged
+                continue;
+            }
+            Object v = values.length > 0 ? values[i] : null;
             if (v instanceof String s) {
                 b += 40 + 2L * s.length();
             } else if (v instanceof byte[] bytes) {
@@ -230,7 +354,7 @@ final class Params {
     void applyTo(PreparedStatement ps) throws SQLException {
         for (int i = 0; i < count; i++) {
             int idx = i + 1;
-            Object v = values[i];
+            Object v = values.length > 0 ? values[i] : null;
             Object x = extras == null ? null : extras[i];
             switch ((byte) (types[i] & ~BY_REFERENCE)) {
                 case UNSET, OPAQUE -> {
@@ -238,13 +362,13 @@ final class Params {
                 }
                 case NULL -> ps.setNull(idx, (Integer) x);
                 case NULL_TYPED -> ps.setNull(idx, (Integer) ((Object[]) x)[0], (String) ((Object[]) x)[1]);
-                case BOOLEAN -> ps.setBoolean(idx, (Boolean) v);
-                case BYTE -> ps.setByte(idx, (Byte) v);
-                case SHORT -> ps.setShort(idx, (Short) v);
-                case INT -> ps.setInt(idx, (Integer) v);
-                case LONG -> ps.setLong(idx, (Long) v);
-                case FLOAT -> ps.setFloat(idx, (Float) v);
-                case DOUBLE -> ps.setDouble(idx, (Double) v);
+                case BOOLEAN -> ps.setBoolean(idx, prims[i] != 0);
+                case BYTE -> ps.setByte(idx, (byte) prims[i]);
+                case SHORT -> ps.setShort(idx, (short) prims[i]);
+                case INT -> ps.setInt(idx, (int) prims[i]);
+                case LONG -> ps.setLong(idx, prims[i]);
+                case FLOAT -> ps.setFloat(idx, Float.intBitsToFloat((int) prims[i]));
+                case DOUBLE -> ps.setDouble(idx, Double.longBitsToDouble(prims[i]));
                 case DECIMAL -> ps.setBigDecimal(idx, (BigDecimal) v);
                 case STRING -> ps.setString(idx, (String) v);
                 case NSTRING -> ps.setNString(idx, (String) v);

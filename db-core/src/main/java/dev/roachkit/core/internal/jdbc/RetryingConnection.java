@@ -137,8 +137,6 @@ public final class RetryingConnection implements Connection {
     /** Open statements, in {@code [0, statementCount)}; a plain array because most connections make one or two. */
     private RetryingStatement[] statements = NO_STATEMENTS;
     private int statementCount;
-    /** Result sets with a journal slot; made on the first, since auto-commit work never records one. */
-    private List<RetryingResultSet> resultSets;
     private static final RetryingStatement[] NO_STATEMENTS = {};
 
     /**
@@ -328,11 +326,8 @@ public final class RetryingConnection implements Connection {
     }
 
     private void detachResultSets() {
-        if (resultSets != null && !resultSets.isEmpty()) {
-            for (RetryingResultSet rs : resultSets) {
-                rs.detach();
-            }
-            resultSets.clear();
+        if (journal != null) {
+            journal.detachResultSets();
         }
     }
 
@@ -531,15 +526,12 @@ public final class RetryingConnection implements Connection {
     }
 
     void registerResultSet(RetryingResultSet rs) {
-        if (resultSets == null) {
-            resultSets = new ArrayList<>(4);
-        }
-        resultSets.add(rs);
+        journal().registerResultSet(rs);
     }
 
     void unregisterResultSet(RetryingResultSet rs) {
-        if (resultSets != null) {
-            resultSets.remove(rs);
+        if (journal != null) {
+            journal.unregisterResultSet(rs);
         }
     }
 
@@ -893,12 +885,10 @@ public final class RetryingConnection implements Connection {
             if (!d.sameAs(j.digest())) {
                 throw divergence("the replay read different data than the application had seen", null);
             }
-            if (resultSets != null) {
-                for (RetryingResultSet r : resultSets) {
-                    int slot = r.slot();
-                    if (slot >= 0 && slot < sets.length) {
-                        r.swap(sets[slot]);
-                    }
+            for (RetryingResultSet r : j.resultSets()) {
+                int slot = r.slot();
+                if (slot >= 0 && slot < sets.length) {
+                    r.swap(sets[slot]);
                 }
             }
             for (int i = 0; i < statementCount; i++) {

@@ -34,7 +34,11 @@ import java.util.Map;
  * <p>Not thread-safe, like any JDBC statement.
  */
 public class RetryingPreparedStatement extends RetryingStatement implements PreparedStatement {
-    final Params params = new Params();
+    /**
+     * The parameters set now; taken from the thread's spares on the first one, given back on
+     * close (so a closed statement never holds one).
+     */
+    private Params params;
     /** What the statement's SQL does, classified once. */
     final SqlText text;
     /** Whether some pending batch entry holds parameters that could not be copied. */
@@ -55,7 +59,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
     /** Before each execution: the connection's checks, then the parameters' (a stream is sent once). */
     private void beforeExecute() throws SQLException {
         beforeExecute(text);
-        if (params.unsafe()) {
+        if (params != null && params.unsafe()) {
             conn.notReplayable("it sets a stream, LOB or an object roachkit cannot copy as a parameter");
         }
     }
@@ -66,7 +70,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
      * to the other statement, or a pending batch, keep the one in use.
      */
     private void chooseForm() throws SQLException {
-        boolean want = conn.locksReads() && batch.isEmpty() && !params.unsafe();
+        boolean want = conn.locksReads() && batch.isEmpty() && (params == null || !params.unsafe());
         if (want && !lockDecided) {
             lockDecided = true;
             // Generated keys make pgjdbc add RETURNING; a callable statement is a routine call: no lock there.
@@ -89,7 +93,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
             applySettings(next);
             PreparedStatement ps = (PreparedStatement) next;
             ps.clearParameters();
-            params.applyTo(ps);
+            if (params != null) {
+                params.applyTo(ps);
+            }
         } catch (SQLException e) {
             locked = !want;
             throw e;
@@ -100,7 +106,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
 
     /** @return whether the execution, in auto-commit mode, can be sent again after a restart */
     private boolean rerunnable() {
-        return text.rerunnable() && replayable() && !params.unsafe();
+        return text.rerunnable() && replayable() && (params == null || !params.unsafe());
     }
 
     /**
@@ -123,17 +129,31 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
 
     @Override
     public void close() throws SQLException {
-        super.close();
+        try {
+            super.close();
+        } finally {
+            releaseParams();
+        }
         closeOther();
     }
 
     @Override
     void closeQuietly() {
         super.closeQuietly();
+        releaseParams();
         try {
             closeOther();
         } catch (SQLException ignored) {
             // the connection is closing anyway
+        }
+    }
+
+    /** Closed: the parameters are never set on a physical statement again, so their store can serve another. */
+    private void releaseParams() {
+        Params p = params;
+        params = null;
+        if (p != null) {
+            Params.giveBack(p);
         }
     }
 
@@ -150,7 +170,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
     }
 
     final void opaque(int parameterIndex) {
-        params.set(parameterIndex, Params.OPAQUE, null, null);
+        params().set(parameterIndex, Params.OPAQUE, null, null);
     }
 
     @Override
@@ -175,7 +195,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
             ps.addBatch();
         }
         ps.clearParameters();
-        params.applyTo(ps);
+        if (params != null) {
+            params.applyTo(ps);
+        }
     }
 
     @Override
@@ -226,8 +248,20 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         return null;
     }
 
-    private Params snapshotIfRecording() {
-        return conn.recording() ? params.snapshot() : null;
+    /** @return the parameters set now, for the journal to copy when it records the execution */
+    private Params current() {
+        return params == null ? Params.NONE : params;
+    }
+
+    /** @return the parameter store, taken on the first parameter */
+    private Params params() {
+        Params p = params;
+        if (p == null) {
+            // a closed statement gets a throw-away store, never one that goes back to the spares
+            p = isClosedNow() ? new Params() : Params.take();
+            params = p;
+        }
+        return p;
     }
 
     // ---- executions ----
@@ -246,7 +280,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
             return conn.recover(e, rerunnable(), this::executeQuery);
         }
         conn.afterExecute(text, sql);
-        return wrap(rs, record(QUERY, null, null, snapshotIfRecording(), null, true));
+        return wrap(rs, record(QUERY, null, null, current(), null, true));
     }
 
     @Override
@@ -259,7 +293,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
             return conn.recover(e, rerunnable(), this::executeUpdate);
         }
         conn.afterExecute(text, sql);
-        record(UPDATE, null, null, snapshotIfRecording(), null, false);
+        record(UPDATE, null, null, current(), null, false);
         Digest d = digest();
         if (d != null) {
             d.addInt(n);
@@ -277,7 +311,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
             return conn.recover(e, rerunnable(), this::executeLargeUpdate);
         }
         conn.afterExecute(text, sql);
-        record(LARGE_UPDATE, null, null, snapshotIfRecording(), null, false);
+        record(LARGE_UPDATE, null, null, current(), null, false);
         Digest d = digest();
         if (d != null) {
             d.addLong(n);
@@ -299,7 +333,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
             return conn.recover(e, rerunnable(), this::execute);
         }
         conn.afterExecute(text, sql);
-        record(EXECUTE, null, null, snapshotIfRecording(), null, false);
+        record(EXECUTE, null, null, current(), null, false);
         Digest d = digest();
         if (d != null) {
             d.addBool(r);
@@ -314,8 +348,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         if (batch == NO_BATCH) {
             batch = new java.util.ArrayList<>(4);
         }
-        batch.add(params.snapshot());
-        batchUnsafe |= params.unsafe();
+        Params p = current();
+        batch.add(p.snapshot());
+        batchUnsafe |= p.unsafe();
     }
 
     @Override
@@ -357,7 +392,9 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
     @Override
     public void clearParameters() throws SQLException {
         delegate().clearParameters();
-        params.clear();
+        if (params != null) {
+            params.clear();
+        }
     }
 
     @Override
@@ -375,157 +412,157 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
     @Override
     public void setNull(int parameterIndex, int sqlType) throws SQLException {
         delegate().setNull(parameterIndex, sqlType);
-        params.set(parameterIndex, Params.NULL, null, sqlType);
+        params().set(parameterIndex, Params.NULL, null, sqlType);
     }
 
     @Override
     public void setNull(int parameterIndex, int sqlType, String typeName) throws SQLException {
         delegate().setNull(parameterIndex, sqlType, typeName);
-        params.set(parameterIndex, Params.NULL_TYPED, null, new Object[] {sqlType, typeName});
+        params().set(parameterIndex, Params.NULL_TYPED, null, new Object[] {sqlType, typeName});
     }
 
     @Override
     public void setBoolean(int parameterIndex, boolean x) throws SQLException {
         delegate().setBoolean(parameterIndex, x);
-        params.set(parameterIndex, Params.BOOLEAN, x, null);
+        params().setPrimitive(parameterIndex, Params.BOOLEAN, x ? 1 : 0);
     }
 
     @Override
     public void setByte(int parameterIndex, byte x) throws SQLException {
         delegate().setByte(parameterIndex, x);
-        params.set(parameterIndex, Params.BYTE, x, null);
+        params().setPrimitive(parameterIndex, Params.BYTE, x);
     }
 
     @Override
     public void setShort(int parameterIndex, short x) throws SQLException {
         delegate().setShort(parameterIndex, x);
-        params.set(parameterIndex, Params.SHORT, x, null);
+        params().setPrimitive(parameterIndex, Params.SHORT, x);
     }
 
     @Override
     public void setInt(int parameterIndex, int x) throws SQLException {
         delegate().setInt(parameterIndex, x);
-        params.set(parameterIndex, Params.INT, x, null);
+        params().setPrimitive(parameterIndex, Params.INT, x);
     }
 
     @Override
     public void setLong(int parameterIndex, long x) throws SQLException {
         delegate().setLong(parameterIndex, x);
-        params.set(parameterIndex, Params.LONG, x, null);
+        params().setPrimitive(parameterIndex, Params.LONG, x);
     }
 
     @Override
     public void setFloat(int parameterIndex, float x) throws SQLException {
         delegate().setFloat(parameterIndex, x);
-        params.set(parameterIndex, Params.FLOAT, x, null);
+        params().setPrimitive(parameterIndex, Params.FLOAT, Float.floatToRawIntBits(x));
     }
 
     @Override
     public void setDouble(int parameterIndex, double x) throws SQLException {
         delegate().setDouble(parameterIndex, x);
-        params.set(parameterIndex, Params.DOUBLE, x, null);
+        params().setPrimitive(parameterIndex, Params.DOUBLE, Double.doubleToRawLongBits(x));
     }
 
     @Override
     public void setBigDecimal(int parameterIndex, BigDecimal x) throws SQLException {
         delegate().setBigDecimal(parameterIndex, x);
-        params.set(parameterIndex, Params.DECIMAL, x, null);
+        params().set(parameterIndex, Params.DECIMAL, x, null);
     }
 
     @Override
     public void setString(int parameterIndex, String x) throws SQLException {
         delegate().setString(parameterIndex, x);
-        params.set(parameterIndex, Params.STRING, x, null);
+        params().set(parameterIndex, Params.STRING, x, null);
     }
 
     @Override
     public void setNString(int parameterIndex, String x) throws SQLException {
         delegate().setNString(parameterIndex, x);
-        params.set(parameterIndex, Params.NSTRING, x, null);
+        params().set(parameterIndex, Params.NSTRING, x, null);
     }
 
     @Override
     public void setBytes(int parameterIndex, byte[] x) throws SQLException {
         delegate().setBytes(parameterIndex, x);
-        params.set(parameterIndex, Params.BYTES, x, null);
+        params().set(parameterIndex, Params.BYTES, x, null);
     }
 
     @Override
     public void setDate(int parameterIndex, Date x) throws SQLException {
         delegate().setDate(parameterIndex, x);
-        params.set(parameterIndex, Params.DATE, x, null);
+        params().set(parameterIndex, Params.DATE, x, null);
     }
 
     @Override
     public void setDate(int parameterIndex, Date x, Calendar cal) throws SQLException {
         delegate().setDate(parameterIndex, x, cal);
-        params.set(parameterIndex, Params.DATE, x, cal);
+        params().set(parameterIndex, Params.DATE, x, cal);
     }
 
     @Override
     public void setTime(int parameterIndex, Time x) throws SQLException {
         delegate().setTime(parameterIndex, x);
-        params.set(parameterIndex, Params.TIME, x, null);
+        params().set(parameterIndex, Params.TIME, x, null);
     }
 
     @Override
     public void setTime(int parameterIndex, Time x, Calendar cal) throws SQLException {
         delegate().setTime(parameterIndex, x, cal);
-        params.set(parameterIndex, Params.TIME, x, cal);
+        params().set(parameterIndex, Params.TIME, x, cal);
     }
 
     @Override
     public void setTimestamp(int parameterIndex, Timestamp x) throws SQLException {
         delegate().setTimestamp(parameterIndex, x);
-        params.set(parameterIndex, Params.TIMESTAMP, x, null);
+        params().set(parameterIndex, Params.TIMESTAMP, x, null);
     }
 
     @Override
     public void setTimestamp(int parameterIndex, Timestamp x, Calendar cal) throws SQLException {
         delegate().setTimestamp(parameterIndex, x, cal);
-        params.set(parameterIndex, Params.TIMESTAMP, x, cal);
+        params().set(parameterIndex, Params.TIMESTAMP, x, cal);
     }
 
     @Override
     public void setArray(int parameterIndex, Array x) throws SQLException {
         delegate().setArray(parameterIndex, x);
-        params.set(parameterIndex, Params.ARRAY, x, null);
+        params().set(parameterIndex, Params.ARRAY, x, null);
     }
 
     @Override
     public void setURL(int parameterIndex, URL x) throws SQLException {
         delegate().setURL(parameterIndex, x);
-        params.set(parameterIndex, Params.URL_VALUE, x, null);
+        params().set(parameterIndex, Params.URL_VALUE, x, null);
     }
 
     @Override
     public void setRowId(int parameterIndex, RowId x) throws SQLException {
         delegate().setRowId(parameterIndex, x);
-        params.set(parameterIndex, Params.ROWID, x, null);
+        params().set(parameterIndex, Params.ROWID, x, null);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, int targetSqlType) throws SQLException {
         delegate().setObject(parameterIndex, x, targetSqlType);
-        params.set(parameterIndex, Params.OBJECT_TYPED, x, targetSqlType);
+        params().set(parameterIndex, Params.OBJECT_TYPED, x, targetSqlType);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, int targetSqlType, int scaleOrLength) throws SQLException {
         delegate().setObject(parameterIndex, x, targetSqlType, scaleOrLength);
-        params.set(parameterIndex, Params.OBJECT_SCALED, x, new int[] {targetSqlType, scaleOrLength});
+        params().set(parameterIndex, Params.OBJECT_SCALED, x, new int[] {targetSqlType, scaleOrLength});
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, SQLType targetSqlType) throws SQLException {
         delegate().setObject(parameterIndex, x, targetSqlType);
-        params.set(parameterIndex, Params.OBJECT_SQLTYPE, x, targetSqlType);
+        params().set(parameterIndex, Params.OBJECT_SQLTYPE, x, targetSqlType);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
         delegate().setObject(parameterIndex, x, targetSqlType, scaleOrLength);
-        params.set(parameterIndex, Params.OBJECT_SQLTYPE_SCALED, x, new Object[] {targetSqlType, scaleOrLength});
+        params().set(parameterIndex, Params.OBJECT_SQLTYPE_SCALED, x, new Object[] {targetSqlType, scaleOrLength});
     }
 
     @Override
@@ -535,7 +572,7 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
                 || x instanceof SQLXML) {
             opaque(parameterIndex);
         } else {
-            params.set(parameterIndex, Params.OBJECT, x, null);
+            params().set(parameterIndex, Params.OBJECT, x, null);
         }
     }
 

@@ -780,6 +780,11 @@ public class RetryingStatement implements Statement {
         }
     }
 
+    /** @return whether the application (or the connection) closed this statement */
+    final boolean isClosedNow() {
+        return closed;
+    }
+
     /** The application closed a result set of this statement. */
     void resultSetClosed(RetryingResultSet rs) {
         if (current == rs) {
