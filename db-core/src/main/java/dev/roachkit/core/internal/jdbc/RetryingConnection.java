@@ -101,7 +101,10 @@ public final class RetryingConnection implements Connection {
     /** The physical connection failed; it is replaced before the next use. */
     private boolean lost;
 
-    private final SessionState session;
+    /** The session's auto-commit mode, as the application set it. */
+    private boolean autoCommit;
+    /** The rest of the session state; made when the application first changes any, as most borrows change none. */
+    private SessionState session;
 
     private Tx tx = Tx.IDLE;
     /** ACTIVE: why the transaction cannot be replayed, or null while it is recorded. */
@@ -134,10 +137,12 @@ public final class RetryingConnection implements Connection {
     private int executions;
     /** While a call refused its lock runs again: nothing is sent with the implicit FOR UPDATE. */
     private boolean plainRetry;
-    /** Open statements, in {@code [0, statementCount)}; a plain array because most connections make one or two. */
-    private RetryingStatement[] statements = NO_STATEMENTS;
-    private int statementCount;
-    private static final RetryingStatement[] NO_STATEMENTS = {};
+    /**
+     * Open statements, in the order they were made, linked through {@link RetryingStatement#nextOpen}:
+     * tracking them then allocates nothing.
+     */
+    private RetryingStatement firstOpen;
+    private RetryingStatement lastOpen;
 
     /**
      * @param delegate a physical connection in autocommit mode (from the pool or the driver)
@@ -149,7 +154,7 @@ public final class RetryingConnection implements Connection {
         this.delegate = delegate;
         this.source = source;
         this.ctx = ctx;
-        this.session = new SessionState(delegate.getAutoCommit());
+        this.autoCommit = delegate.getAutoCommit();
     }
 
     // ---- roachkit API used by Failsafe blocks and tests ----
@@ -221,7 +226,25 @@ public final class RetryingConnection implements Connection {
 
     /** @return whether the physical connection carries session state that must not go back to a pool */
     public boolean sessionDirty() {
-        return session.dirty();
+        return session != null && session.dirty();
+    }
+
+    /** @return the session state, made on the first change */
+    private SessionState session() {
+        if (session == null) {
+            session = new SessionState();
+        }
+        return session;
+    }
+
+    /** @return why a fresh connection cannot be given this session, or null when it can */
+    private String pinned() {
+        return session == null ? null : session.pinned();
+    }
+
+    /** @return whether the open transaction made session changes that its commit or rollback will settle */
+    private boolean hasPending() {
+        return session != null && session.hasPending();
     }
 
     // ---- transitions (the only place the state changes) ----
@@ -244,7 +267,7 @@ public final class RetryingConnection implements Connection {
 
     /** @return whether this transaction runs under READ COMMITTED (its own level, else the one detected at start) */
     private boolean readCommitted() {
-        Integer own = session.isolation;
+        Integer own = session == null ? null : session.isolation;
         return own != null ? own == Connection.TRANSACTION_READ_COMMITTED
                 : ctx.effectiveIsolation() == dev.roachkit.core.Settings.Isolation.READ_COMMITTED;
     }
@@ -254,7 +277,7 @@ public final class RetryingConnection implements Connection {
      *     reports it (pgjdbc's {@code readOnly=true} URL property, a pool's read-only setting)
      */
     private boolean readOnly() {
-        if (session.readOnly != null) {
+        if (session != null && session.readOnly != null) {
             return session.readOnly;
         }
         try {
@@ -270,7 +293,7 @@ public final class RetryingConnection implements Connection {
      *     re-checks rows a concurrent writer changed and may return a sorted query out of order
      */
     private boolean weakIsolation() {
-        Integer own = session.isolation;
+        Integer own = session == null ? null : session.isolation;
         return own != null ? own == Connection.TRANSACTION_READ_COMMITTED
                 || own == Connection.TRANSACTION_READ_UNCOMMITTED : readCommitted();
     }
@@ -292,12 +315,14 @@ public final class RetryingConnection implements Connection {
         endRecording();
         tx = Tx.FAILED;
         failure = why;
-        session.rollback();
+        if (session != null) {
+            session.rollback();
+        }
         if (!lost) {
             // A replay left its own parameters and batches on the physical statements: put the application's back.
-            for (int i = 0; i < statementCount; i++) {
+            for (RetryingStatement st = firstOpen; st != null; st = st.nextOpen) {
                 try {
-                    statements[i].afterReplay();
+                    st.afterReplay();
                 } catch (SQLException e) {
                     markIfBroken(e);
                 }
@@ -307,10 +332,12 @@ public final class RetryingConnection implements Connection {
 
     /** ACTIVE or FAILED to IDLE. */
     private void end(boolean committed) {
-        if (committed) {
-            session.commit();
-        } else {
-            session.rollback();
+        if (session != null) {
+            if (committed) {
+                session.commit();
+            } else {
+                session.rollback();
+            }
         }
         endRecording();
         tx = Tx.IDLE;
@@ -395,27 +422,27 @@ public final class RetryingConnection implements Connection {
      */
     void beforeExecute(SqlText text) throws SQLException {
         checkUsable();
-        if (CommitWatch.active && session.autoCommit && tx == Tx.IDLE) {
+        if (CommitWatch.active && this.autoCommit && tx == Tx.IDLE) {
             CommitWatch.note(); // an auto-commit statement commits at once (counted even if it fails: it may have)
         }
         if (lost && tx == Tx.IDLE) {
             reconnect();
         }
-        if (!session.autoCommit && tx == Tx.IDLE) {
+        if (!this.autoCommit && tx == Tx.IDLE) {
             begin();
         }
         if (tx == Tx.ACTIVE) {
             executions++;
         }
         if (text.special()) {
-            if (text.has(SqlText.SAVEPOINT) && session.hasPending()) {
-                session.pin("a savepoint may undo session changes made in the transaction, which roachkit cannot follow");
+            if (text.has(SqlText.SAVEPOINT) && hasPending()) {
+                session().pin("a savepoint may undo session changes made in the transaction, which roachkit cannot follow");
             }
             if (text.has(SqlText.TX_CONTROL)) {
                 committedInside = "it ran transaction control (BEGIN, COMMIT, ROLLBACK, ...) as SQL text";
             }
             if (text.has(SqlText.PINS_SESSION)) {
-                session.pin(text.pinReason());
+                session().pin(text.pinReason());
             }
             if (tx == Tx.ACTIVE) {
                 if (text.has(SqlText.TX_CONTROL)) {
@@ -428,7 +455,7 @@ public final class RetryingConnection implements Connection {
                 }
             } else if (text.has(SqlText.TX_CONTROL)) {
                 // BEGIN in auto-commit mode opens a transaction the proxy does not see: never re-run or reconnect
-                session.pin("it controls transactions with SQL text in auto-commit mode");
+                session().pin("it controls transactions with SQL text in auto-commit mode");
             }
         }
     }
@@ -436,7 +463,7 @@ public final class RetryingConnection implements Connection {
     /** Called after a successful execution: session changes made by SQL become part of the session. */
     void afterExecute(SqlText text, String sql) {
         if (text.has(SqlText.SESSION_SET)) {
-            session.sql(sql, tx != Tx.IDLE);
+            session().sql(sql, tx != Tx.IDLE);
         }
         if (!noLocks && implicitForUpdate()
                 && (LockingRead.mayMakeReadOnly(sql) || LockingRead.mayWeakenIsolation(sql))) {
@@ -482,7 +509,7 @@ public final class RetryingConnection implements Connection {
     }
 
     void notReplayable(String reason) {
-        if (!session.autoCommit && tx == Tx.IDLE) {
+        if (!this.autoCommit && tx == Tx.IDLE) {
             begin();
         }
         if (tx == Tx.ACTIVE) {
@@ -497,7 +524,7 @@ public final class RetryingConnection implements Connection {
      * @param what what it used
      */
     void escaped(String what) {
-        session.pin("the application used " + what);
+        session().pin("the application used " + what);
         notReplayable("it used " + what + ", whose work roachkit cannot see");
     }
 
@@ -509,17 +536,28 @@ public final class RetryingConnection implements Connection {
     }
 
     void register(RetryingStatement st) {
-        if (statementCount == statements.length) {
-            statements = java.util.Arrays.copyOf(statements, Math.max(2, statementCount * 2));
+        st.nextOpen = null;
+        if (lastOpen == null) {
+            firstOpen = st;
+        } else {
+            lastOpen.nextOpen = st;
         }
-        statements[statementCount++] = st;
+        lastOpen = st;
     }
 
     void unregisterStatement(RetryingStatement st) {
-        for (int i = statementCount - 1; i >= 0; i--) {
-            if (statements[i] == st) {
-                System.arraycopy(statements, i + 1, statements, i, statementCount - i - 1);
-                statements[--statementCount] = null;
+        RetryingStatement before = null;
+        for (RetryingStatement s = firstOpen; s != null; before = s, s = s.nextOpen) {
+            if (s == st) {
+                if (before == null) {
+                    firstOpen = st.nextOpen;
+                } else {
+                    before.nextOpen = st.nextOpen;
+                }
+                if (lastOpen == st) {
+                    lastOpen = before;
+                }
+                st.nextOpen = null;
                 return;
             }
         }
@@ -554,7 +592,7 @@ public final class RetryingConnection implements Connection {
         }
         boolean restart = SqlStates.isRestart(e);
         if (tx == Tx.IDLE) {
-            if (!restart || managed || !rerunnable || session.pinned() != null || lost || unreadableSql() != null) {
+            if (!restart || managed || !rerunnable || pinned() != null || lost || unreadableSql() != null) {
                 throw e;
             }
             // An autocommit statement that was restarted was rolled back whole: run it again.
@@ -577,7 +615,7 @@ public final class RetryingConnection implements Connection {
             throw e;
         }
         ctx.counters.restart(SqlStates.first(e).orElse(null), e);
-        if (lost && session.pinned() != null) {
+        if (lost && pinned() != null) {
             throw loseSession(e);
         }
         String unreadable = unreplayable == null ? unreadableSql() : null;
@@ -664,7 +702,7 @@ public final class RetryingConnection implements Connection {
 
     /** The link is gone and the session cannot be rebuilt: the logical connection dies, as pgjdbc's would. */
     private SQLException loseSession(SQLException e) {
-        String why = "The connection was lost and roachkit cannot replace it, because " + session.pinned()
+        String why = "The connection was lost and roachkit cannot replace it, because " + pinned()
                 + " (state a new connection would not have)";
         if (tx == Tx.ACTIVE) {
             why += "; the transaction was rolled back";
@@ -817,7 +855,7 @@ public final class RetryingConnection implements Connection {
                 }
             }
         }
-        if (session.pinned() != null) {
+        if (pinned() != null) {
             throw loseSession(new SQLException("connection lost during a replay", "08006"));
         }
         reconnect();
@@ -825,7 +863,7 @@ public final class RetryingConnection implements Connection {
 
     /** Replaces a broken physical connection with a fresh one carrying the same session state. */
     private void reconnect() throws SQLException {
-        if (session.pinned() != null) {
+        if (pinned() != null) {
             throw loseSession(new SQLException("connection lost", "08006"));
         }
         Connection old = delegate;
@@ -836,9 +874,14 @@ public final class RetryingConnection implements Connection {
         }
         Connection fresh = source.open();
         try {
-            session.restoreOn(fresh);
-            for (int i = 0; i < statementCount; i++) {
-                statements[i].rebind(fresh);
+            if (session != null) {
+                session.restoreOn(fresh);
+            }
+            if (fresh.getAutoCommit() != this.autoCommit) {
+                fresh.setAutoCommit(this.autoCommit);
+            }
+            for (RetryingStatement st = firstOpen; st != null; st = st.nextOpen) {
+                st.rebind(fresh);
             }
         } catch (SQLException e) {
             try {
@@ -891,8 +934,8 @@ public final class RetryingConnection implements Connection {
                     r.swap(sets[slot]);
                 }
             }
-            for (int i = 0; i < statementCount; i++) {
-                statements[i].afterReplay();
+            for (RetryingStatement st = firstOpen; st != null; st = st.nextOpen) {
+                st.afterReplay();
             }
         } finally {
             for (Statement t : temporary.values()) {
@@ -1003,7 +1046,7 @@ public final class RetryingConnection implements Connection {
             recoverCommit(new SQLException("connection lost before COMMIT", "08006"), commit);
             return;
         }
-        boolean abortedOnServer = sawError && session.hasPending() && serverTransactionFailed();
+        boolean abortedOnServer = sawError && hasPending() && serverTransactionFailed();
         try {
             if (commit) {
                 delegate.commit();
@@ -1054,7 +1097,7 @@ public final class RetryingConnection implements Connection {
             return delegate.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
                     == org.postgresql.core.TransactionState.FAILED;
         } catch (SQLException | RuntimeException e) {
-            session.pin("a transaction that saw an error made session changes, and whether they survived is unknown");
+            session().pin("a transaction that saw an error made session changes, and whether they survived is unknown");
             return false;
         }
     }
@@ -1086,8 +1129,8 @@ public final class RetryingConnection implements Connection {
     private void syncAutoCommitQuietly() {
         if (!lost) {
             try {
-                if (delegate.getAutoCommit() != session.autoCommit) {
-                    delegate.setAutoCommit(session.autoCommit);
+                if (delegate.getAutoCommit() != this.autoCommit) {
+                    delegate.setAutoCommit(this.autoCommit);
                 }
             } catch (SQLException e) {
                 markIfBroken(e);
@@ -1142,7 +1185,7 @@ public final class RetryingConnection implements Connection {
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
         checkOpen();
-        if (autoCommit == session.autoCommit) {
+        if (autoCommit == this.autoCommit) {
             return;
         }
         if (tx == Tx.FAILED) {
@@ -1159,13 +1202,13 @@ public final class RetryingConnection implements Connection {
             }
             delegate.setAutoCommit(autoCommit);
         }
-        session.autoCommit = autoCommit;
+        this.autoCommit = autoCommit;
     }
 
     @Override
     public boolean getAutoCommit() throws SQLException {
         checkOpen();
-        return session.autoCommit;
+        return this.autoCommit;
     }
 
     @Override
@@ -1185,8 +1228,8 @@ public final class RetryingConnection implements Connection {
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
         checkUsable();
-        if (session.hasPending()) {
-            session.pin("a rollback to a savepoint may have undone session changes, which roachkit cannot follow");
+        if (hasPending()) {
+            session().pin("a rollback to a savepoint may have undone session changes, which roachkit cannot follow");
         }
         delegate.rollback(savepoint);
     }
@@ -1260,7 +1303,7 @@ public final class RetryingConnection implements Connection {
     private void beforeExecuteLight() throws SQLException {
         checkOpen();
         if (lost) {
-            if (tx == Tx.FAILED && session.pinned() != null) {
+            if (tx == Tx.FAILED && pinned() != null) {
                 throw failed(); // nothing to make a statement on; rollback() first, which reports the loss
             }
             if (tx == Tx.ACTIVE) {
@@ -1305,7 +1348,7 @@ public final class RetryingConnection implements Connection {
         checkUsable();
         beforeExecuteLight();
         delegate.setTransactionIsolation(level);
-        session.isolation = level;
+        session().isolation = level;
     }
 
     @Override
@@ -1319,7 +1362,7 @@ public final class RetryingConnection implements Connection {
         checkUsable();
         beforeExecuteLight();
         delegate.setReadOnly(readOnly);
-        session.readOnly = readOnly;
+        session().readOnly = readOnly;
     }
 
     @Override
@@ -1333,7 +1376,7 @@ public final class RetryingConnection implements Connection {
         checkUsable();
         beforeExecuteLight();
         delegate.setCatalog(catalog);
-        session.catalog = catalog;
+        session().catalog = catalog;
     }
 
     @Override
@@ -1358,7 +1401,7 @@ public final class RetryingConnection implements Connection {
             });
             return;
         }
-        session.schema(schema, tx != Tx.IDLE);
+        session().schema(schema, tx != Tx.IDLE);
         recordOnConnection(SET_SCHEMA, schema, null);
     }
 
@@ -1373,8 +1416,8 @@ public final class RetryingConnection implements Connection {
         checkUsable();
         beforeExecuteLight();
         delegate.setHoldability(holdability);
-        session.holdability = holdability;
-        session.markDirty(); // HikariCP does not reset holdability for the next borrower
+        session().holdability = holdability;
+        session().markDirty(); // HikariCP does not reset holdability for the next borrower
     }
 
     @Override
@@ -1388,8 +1431,8 @@ public final class RetryingConnection implements Connection {
         checkUsable();
         beforeExecuteLight();
         delegate.setTypeMap(map);
-        session.typeMap = map == null ? null : java.util.Collections.unmodifiableMap(new java.util.HashMap<>(map));
-        session.markDirty(); // HikariCP does not reset the type map for the next borrower
+        session().typeMap = map == null ? null : java.util.Collections.unmodifiableMap(new java.util.HashMap<>(map));
+        session().markDirty(); // HikariCP does not reset the type map for the next borrower
     }
 
     @Override
@@ -1403,8 +1446,8 @@ public final class RetryingConnection implements Connection {
         checkOpen();
         beforeExecuteLight();
         delegate.setNetworkTimeout(executor, milliseconds);
-        session.timeoutExecutor = executor;
-        session.networkTimeout = milliseconds;
+        session().timeoutExecutor = executor;
+        session().networkTimeout = milliseconds;
     }
 
     @Override
@@ -1422,7 +1465,7 @@ public final class RetryingConnection implements Connection {
             throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), Map.of(), e);
         }
         delegate.setClientInfo(name, value);
-        session.clientInfo(name, value, tx != Tx.IDLE);
+        session().clientInfo(name, value, tx != Tx.IDLE);
         recordOnConnection(SET_CLIENT_INFO, value, name);
     }
 
@@ -1453,19 +1496,23 @@ public final class RetryingConnection implements Connection {
             return;
         }
         closed = true;
-        // closeQuietly does not unregister, so the array can be walked as it is
-        for (int i = 0; i < statementCount; i++) {
-            statements[i].closeQuietly();
-            statements[i] = null;
+        // closeQuietly does not unregister, so the list can be walked as it is
+        RetryingStatement st = firstOpen;
+        firstOpen = null;
+        lastOpen = null;
+        while (st != null) {
+            RetryingStatement next = st.nextOpen;
+            st.closeQuietly();
+            st.nextOpen = null;
+            st = next;
         }
-        statementCount = 0;
         endRecording();
         tx = Tx.IDLE;
         if (journal != null) {
             Journal.giveBack(journal);
             journal = null;
         }
-        if (session.dirty() && !lost) {
+        if (session != null && session.dirty() && !lost) {
             // SET statements, client info, locks or temporary tables would reach the pool's next borrower.
             source.discard(delegate);
         } else {
@@ -1484,7 +1531,7 @@ public final class RetryingConnection implements Connection {
             return false;
         }
         if (lost) {
-            return tx == Tx.IDLE && session.pinned() == null;
+            return tx == Tx.IDLE && pinned() == null;
         }
         return delegate.isValid(timeout);
     }

@@ -44,6 +44,9 @@ public class RetryingStatement implements Statement {
     /** Shared until the first {@code addBatch}: most statements never batch. Never added to. */
     static final List<Object> NO_BATCH = java.util.Collections.emptyList();
 
+    /** The next open statement of the connection (its list of open statements), or null. */
+    RetryingStatement nextOpen;
+
     /** Settings re-applied to a fresh physical statement; made on the first one set, as most statements set none. */
     private Kept kept;
 

@@ -12,9 +12,9 @@ import java.util.concurrent.Executor;
  * The session state the application gave one logical connection, kept so that a fresh physical
  * connection can be given exactly the same before anything runs on it.
  *
- * <p>Two kinds of state. Connection properties ({@code autoCommit}, isolation, read-only,
- * catalog, holdability, type map, network timeout) are set through JDBC and not undone by a
- * rollback. Session changes (schema, client info, {@code SET}/{@code RESET} statements) are made
+ * <p>Two kinds of state. Connection properties (isolation, read-only, catalog, holdability,
+ * type map, network timeout; the auto-commit mode, read on every call, is kept by the connection
+ * itself) are set through JDBC and not undone by a rollback. Session changes (schema, client info, {@code SET}/{@code RESET} statements) are made
  * by SQL on the server and follow the transaction: made while a transaction is open they are
  * <em>pending</em>, become part of the session when it commits and are forgotten when it rolls
  * back (PostgreSQL reverts {@code SET} on rollback; pgjdbc's {@code setSchema} is a
@@ -45,7 +45,6 @@ final class SessionState {
         }
     }
 
-    boolean autoCommit;
     Integer isolation;
     Boolean readOnly;
     String catalog;
@@ -60,8 +59,7 @@ final class SessionState {
     /** Whether anything was changed by SQL that the pool cannot reset: the physical connection is then discarded. */
     private boolean dirty;
 
-    SessionState(boolean autoCommit) {
-        this.autoCommit = autoCommit;
+    SessionState() {
     }
 
     /** @return why a fresh connection cannot be given this session, or null when it can */
@@ -155,8 +153,8 @@ final class SessionState {
 
     /**
      * Gives a fresh physical connection this session: connection properties, then the committed
-     * session changes in order, then the auto-commit mode. Pending changes are not applied: they
-     * belong to the transaction, whose replay makes them again.
+     * session changes in order; the connection sets its auto-commit mode after. Pending changes
+     * are not applied: they belong to the transaction, whose replay makes them again.
      *
      * @param fresh a new physical connection in auto-commit mode
      * @throws SQLException when the connection refuses one of them
@@ -189,9 +187,6 @@ final class SessionState {
                     c.applyTo(fresh, st);
                 }
             }
-        }
-        if (fresh.getAutoCommit() != autoCommit) {
-            fresh.setAutoCommit(autoCommit);
         }
     }
 }
