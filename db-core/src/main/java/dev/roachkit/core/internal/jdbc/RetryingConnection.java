@@ -92,25 +92,60 @@ public final class RetryingConnection implements Connection {
     /** Where the logical transaction is. */
     private enum Tx { IDLE, ACTIVE, FAILED }
 
+    private static final Tx[] TX = Tx.values();
+
+    /** State most borrowed connections never reach, kept out of the wrapper so that it stays small. */
+    private static final class Rare {
+        /** The session state beyond auto-commit; made when the application first changes any. */
+        SessionState session;
+        /** Why the logical connection is unusable after losing a pinned session, or null. */
+        String dead;
+        /** FAILED: what gave up. */
+        String failure;
+        /** Where observations go when nothing is recorded; made when first needed. */
+        Digest scratch;
+    }
+
+    private Rare rare() {
+        if (rare == null) {
+            rare = new Rare();
+        }
+        return rare;
+    }
+
+    /** @return where the logical transaction is */
+    private Tx tx() {
+        return TX[txState];
+    }
+
+    private void tx(Tx next) {
+        txState = (byte) next.ordinal();
+    }
+
+    /** @return why the logical connection died, or null */
+    private String dead() {
+        return rare == null ? null : rare.dead;
+    }
+
     private final ConnectionSource source;
     private final RetryContext ctx;
     private Connection delegate;
     private boolean closed;
-    /** Why the logical connection is unusable after losing a pinned session, or null. */
-    private String dead;
     /** The physical connection failed; it is replaced before the next use. */
     private boolean lost;
 
     /** The session's auto-commit mode, as the application set it. */
     private boolean autoCommit;
-    /** The rest of the session state; made when the application first changes any, as most borrows change none. */
-    private SessionState session;
+    /** What most borrows never need (session changes, a failure, a lost session); made on the first. */
+    private Rare rare;
 
-    private Tx tx = Tx.IDLE;
+    /**
+     * The {@link Tx} ordinal: a byte rather than a reference keeps the wrapper, made on every
+     * borrow, a size class smaller. Read and written only through {@link #tx()} and {@link #tx(Tx)}.
+     */
+    private byte txState;
     /** ACTIVE: why the transaction cannot be replayed, or null while it is recorded. */
     private String unreplayable;
-    /** FAILED: what gave up. */
-    private String failure;
     /** Counts transactions, so nothing of one leaks into the next. */
     private int epoch;
     private boolean managed;
@@ -121,10 +156,11 @@ public final class RetryingConnection implements Connection {
     private boolean sawError;
     /** Created on the first recorded transaction: most borrowed connections never record one. */
     private Journal journal;
-    /** Where observations go when nothing is recorded; made when first needed. */
-    private Digest scratch;
-    /** The implicit FOR UPDATE asked for this connection or block, or null for the setting's value. */
-    private Boolean implicitForUpdate;
+    /** The implicit FOR UPDATE asked for this connection or block: {@link #FOLLOW}, {@link #ON} or {@link #OFF}. */
+    private byte implicitForUpdate = FOLLOW;
+    private static final byte FOLLOW = 0;
+    private static final byte ON = 1;
+    private static final byte OFF = 2;
     /** ACTIVE: whether this transaction's queries are sent as locking reads. */
     private boolean lockReads;
     /**
@@ -133,8 +169,11 @@ public final class RetryingConnection implements Connection {
      * connection any more.
      */
     private boolean noLocks;
-    /** ACTIVE: executions started in this transaction (the one that fails included); more when work escaped the proxy. */
-    private int executions;
+    /**
+     * ACTIVE: executions started in this transaction (the one that fails included), counted up to
+     * 2 only, as all that matters is whether one ran alone; more ran when work escaped the proxy.
+     */
+    private byte executions;
     /** While a call refused its lock runs again: nothing is sent with the implicit FOR UPDATE. */
     private boolean plainRetry;
     /**
@@ -179,12 +218,12 @@ public final class RetryingConnection implements Connection {
      * @param on true or false to override the setting, null to follow it again
      */
     public void setImplicitForUpdate(Boolean on) {
-        this.implicitForUpdate = on;
+        this.implicitForUpdate = on == null ? FOLLOW : on ? ON : OFF;
     }
 
     /** @return whether new transactions on this connection use the implicit FOR UPDATE */
     public boolean implicitForUpdate() {
-        return implicitForUpdate != null ? implicitForUpdate : ctx.settings.implicitForUpdate();
+        return implicitForUpdate == FOLLOW ? ctx.settings.implicitForUpdate() : implicitForUpdate == ON;
     }
 
     /** @return the estimated memory of the current transaction's journal, in bytes */
@@ -209,10 +248,10 @@ public final class RetryingConnection implements Connection {
      * @return true when a COMMIT now would roll back; false when it would commit or the driver cannot say
      */
     public boolean transactionAborted() {
-        if (tx == Tx.FAILED) {
+        if (tx() == Tx.FAILED) {
             return true;
         }
-        if (tx != Tx.ACTIVE || lost) {
+        if (tx() != Tx.ACTIVE || lost) {
             return false;
         }
         // Asked of the driver (no round trip): a managed connection does not note the restarts it passes on.
@@ -226,24 +265,33 @@ public final class RetryingConnection implements Connection {
 
     /** @return whether the physical connection carries session state that must not go back to a pool */
     public boolean sessionDirty() {
+        SessionState session = sessionOrNull();
         return session != null && session.dirty();
     }
 
     /** @return the session state, made on the first change */
     private SessionState session() {
-        if (session == null) {
-            session = new SessionState();
+        Rare r = rare();
+        if (r.session == null) {
+            r.session = new SessionState();
         }
-        return session;
+        return r.session;
+    }
+
+    /** @return the session state, or null when the application changed none */
+    private SessionState sessionOrNull() {
+        return rare == null ? null : rare.session;
     }
 
     /** @return why a fresh connection cannot be given this session, or null when it can */
     private String pinned() {
+        SessionState session = sessionOrNull();
         return session == null ? null : session.pinned();
     }
 
     /** @return whether the open transaction made session changes that its commit or rollback will settle */
     private boolean hasPending() {
+        SessionState session = sessionOrNull();
         return session != null && session.hasPending();
     }
 
@@ -251,7 +299,7 @@ public final class RetryingConnection implements Connection {
 
     /** IDLE to ACTIVE, when the application starts work with auto-commit off. */
     private void begin() {
-        tx = Tx.ACTIVE;
+        tx(Tx.ACTIVE);
         epoch++;
         sawError = false;
         executions = 0;
@@ -267,6 +315,7 @@ public final class RetryingConnection implements Connection {
 
     /** @return whether this transaction runs under READ COMMITTED (its own level, else the one detected at start) */
     private boolean readCommitted() {
+        SessionState session = sessionOrNull();
         Integer own = session == null ? null : session.isolation;
         return own != null ? own == Connection.TRANSACTION_READ_COMMITTED
                 : ctx.effectiveIsolation() == dev.roachkit.core.Settings.Isolation.READ_COMMITTED;
@@ -277,6 +326,7 @@ public final class RetryingConnection implements Connection {
      *     reports it (pgjdbc's {@code readOnly=true} URL property, a pool's read-only setting)
      */
     private boolean readOnly() {
+        SessionState session = sessionOrNull();
         if (session != null && session.readOnly != null) {
             return session.readOnly;
         }
@@ -293,6 +343,7 @@ public final class RetryingConnection implements Connection {
      *     re-checks rows a concurrent writer changed and may return a sorted query out of order
      */
     private boolean weakIsolation() {
+        SessionState session = sessionOrNull();
         Integer own = session == null ? null : session.isolation;
         return own != null ? own == Connection.TRANSACTION_READ_COMMITTED
                 || own == Connection.TRANSACTION_READ_UNCOMMITTED : readCommitted();
@@ -313,8 +364,9 @@ public final class RetryingConnection implements Connection {
     private void giveUp(String why) {
         rollbackQuietly();
         endRecording();
-        tx = Tx.FAILED;
-        failure = why;
+        tx(Tx.FAILED);
+        rare().failure = why;
+        SessionState session = sessionOrNull();
         if (session != null) {
             session.rollback();
         }
@@ -332,6 +384,7 @@ public final class RetryingConnection implements Connection {
 
     /** ACTIVE or FAILED to IDLE. */
     private void end(boolean committed) {
+        SessionState session = sessionOrNull();
         if (session != null) {
             if (committed) {
                 session.commit();
@@ -340,8 +393,10 @@ public final class RetryingConnection implements Connection {
             }
         }
         endRecording();
-        tx = Tx.IDLE;
-        failure = null;
+        tx(Tx.IDLE);
+        if (rare != null) {
+            rare.failure = null;
+        }
     }
 
     private void endRecording() {
@@ -389,7 +444,7 @@ public final class RetryingConnection implements Connection {
 
     /** @return whether executions and observations are recorded now */
     boolean recording() {
-        return tx == Tx.ACTIVE && unreplayable == null && !managed;
+        return tx() == Tx.ACTIVE && unreplayable == null && !managed;
     }
 
     /** @return the transaction's number, for result sets to check they still belong to it */
@@ -406,10 +461,11 @@ public final class RetryingConnection implements Connection {
 
     /** @return a digest that is thrown away, for observations made while nothing is recorded */
     Digest scratch() {
-        if (scratch == null) {
-            scratch = new Digest();
+        Rare r = rare();
+        if (r.scratch == null) {
+            r.scratch = new Digest();
         }
-        return scratch;
+        return r.scratch;
     }
 
     /**
@@ -422,17 +478,19 @@ public final class RetryingConnection implements Connection {
      */
     void beforeExecute(SqlText text) throws SQLException {
         checkUsable();
-        if (CommitWatch.active && this.autoCommit && tx == Tx.IDLE) {
+        if (CommitWatch.active && this.autoCommit && tx() == Tx.IDLE) {
             CommitWatch.note(); // an auto-commit statement commits at once (counted even if it fails: it may have)
         }
-        if (lost && tx == Tx.IDLE) {
+        if (lost && tx() == Tx.IDLE) {
             reconnect();
         }
-        if (!this.autoCommit && tx == Tx.IDLE) {
+        if (!this.autoCommit && tx() == Tx.IDLE) {
             begin();
         }
-        if (tx == Tx.ACTIVE) {
-            executions++;
+        if (tx() == Tx.ACTIVE) {
+            if (executions < 2) {
+                executions++;
+            }
         }
         if (text.special()) {
             if (text.has(SqlText.SAVEPOINT) && hasPending()) {
@@ -444,7 +502,7 @@ public final class RetryingConnection implements Connection {
             if (text.has(SqlText.PINS_SESSION)) {
                 session().pin(text.pinReason());
             }
-            if (tx == Tx.ACTIVE) {
+            if (tx() == Tx.ACTIVE) {
                 if (text.has(SqlText.TX_CONTROL)) {
                     stopRecording("it controls the transaction with SQL text (BEGIN, COMMIT, ROLLBACK, ...);"
                             + " use commit() and rollback()");
@@ -463,14 +521,14 @@ public final class RetryingConnection implements Connection {
     /** Called after a successful execution: session changes made by SQL become part of the session. */
     void afterExecute(SqlText text, String sql) {
         if (text.has(SqlText.SESSION_SET)) {
-            session().sql(sql, tx != Tx.IDLE);
+            session().sql(sql, tx() != Tx.IDLE);
         }
         if (!noLocks && implicitForUpdate()
                 && (LockingRead.mayMakeReadOnly(sql) || LockingRead.mayWeakenIsolation(sql))) {
             // BEGIN READ ONLY, SET TRANSACTION READ ONLY, default_transaction_read_only: FOR UPDATE would fail;
             // SET TRANSACTION ISOLATION LEVEL READ COMMITTED: it could change a query's result
             lockReads = false;
-            if (tx == Tx.IDLE || !LockingRead.transactionScoped(sql)) {
+            if (tx() == Tx.IDLE || !LockingRead.transactionScoped(sql)) {
                 noLocks = true;
             }
         }
@@ -478,7 +536,7 @@ public final class RetryingConnection implements Connection {
 
     /** @return whether queries of the current transaction are sent with the implicit FOR UPDATE */
     boolean locksReads() {
-        return lockReads && tx == Tx.ACTIVE && !plainRetry;
+        return lockReads && tx() == Tx.ACTIVE && !plainRetry;
     }
 
     /**
@@ -500,7 +558,7 @@ public final class RetryingConnection implements Connection {
      * @param reason what the application did, for the message a restart then raises
      */
     void sawError(SQLException e) {
-        if (tx == Tx.ACTIVE) {
+        if (tx() == Tx.ACTIVE) {
             sawError = true;
             if (!managed) {
                 stopRecording("it saw an error (SQLSTATE " + SqlStates.first(e).orElse("none") + ")");
@@ -509,10 +567,10 @@ public final class RetryingConnection implements Connection {
     }
 
     void notReplayable(String reason) {
-        if (!this.autoCommit && tx == Tx.IDLE) {
+        if (!this.autoCommit && tx() == Tx.IDLE) {
             begin();
         }
-        if (tx == Tx.ACTIVE) {
+        if (tx() == Tx.ACTIVE) {
             stopRecording(reason);
         }
     }
@@ -591,7 +649,7 @@ public final class RetryingConnection implements Connection {
             throw e;
         }
         boolean restart = SqlStates.isRestart(e);
-        if (tx == Tx.IDLE) {
+        if (tx() == Tx.IDLE) {
             if (!restart || managed || !rerunnable || pinned() != null || lost || unreadableSql() != null) {
                 throw e;
             }
@@ -600,7 +658,7 @@ public final class RetryingConnection implements Connection {
             ctx.counters.autocommitRetries.increment();
             return withRetries(e, retry, false);
         }
-        if (tx == Tx.FAILED) {
+        if (tx() == Tx.FAILED) {
             throw e;
         }
         if (managed) {
@@ -656,7 +714,7 @@ public final class RetryingConnection implements Connection {
             lockReads = false;
             noLocks = true;
         }
-        if (recovering || lost || tx != Tx.ACTIVE || unreplayable != null || unreadableSql() != null) {
+        if (recovering || lost || tx() != Tx.ACTIVE || unreplayable != null || unreadableSql() != null) {
             return recover(e, rerunnable, retry);
         }
         if (executions == 1) {
@@ -677,7 +735,7 @@ public final class RetryingConnection implements Connection {
             plainRetry = true;
             return attempt(retry, true);
         } catch (SQLException x) {
-            if (!RetryContext.worthReplaying(x) || tx != Tx.ACTIVE) {
+            if (!RetryContext.worthReplaying(x) || tx() != Tx.ACTIVE) {
                 throw x; // a divergence (already given up), or the call's own error, which the application sees
             }
             // A restart or a lost link while running it again: the ordinary recovery takes over.
@@ -704,12 +762,12 @@ public final class RetryingConnection implements Connection {
     private SQLException loseSession(SQLException e) {
         String why = "The connection was lost and roachkit cannot replace it, because " + pinned()
                 + " (state a new connection would not have)";
-        if (tx == Tx.ACTIVE) {
+        if (tx() == Tx.ACTIVE) {
             why += "; the transaction was rolled back";
         }
         endRecording();
-        tx = Tx.IDLE;
-        dead = why;
+        tx(Tx.IDLE);
+        rare().dead = why;
         return new SQLException(why, "08006", e);
     }
 
@@ -801,7 +859,7 @@ public final class RetryingConnection implements Connection {
                 if (replay) {
                     rollbackQuietly();
                 }
-            } else if (replay && tx == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
+            } else if (replay && tx() == Tx.ACTIVE && !(x instanceof AmbiguousCommitSQLException)) {
                 // The replay matched; the call itself now fails: the application sees that error.
                 sawError(x);
             }
@@ -874,6 +932,7 @@ public final class RetryingConnection implements Connection {
         }
         Connection fresh = source.open();
         try {
+            SessionState session = sessionOrNull();
             if (session != null) {
                 session.restoreOn(fresh);
             }
@@ -993,21 +1052,21 @@ public final class RetryingConnection implements Connection {
         if (closed) {
             throw new SQLException("This connection was closed", "08003");
         }
-        if (dead != null) {
-            throw new SQLException(dead, "08003");
+        if (dead() != null) {
+            throw new SQLException(dead(), "08003");
         }
     }
 
     /** Open, and not in a transaction roachkit gave up on. */
     private void checkUsable() throws SQLException {
         checkOpen();
-        if (tx == Tx.FAILED) {
+        if (tx() == Tx.FAILED) {
             throw failed();
         }
     }
 
     private SQLException failed() {
-        return new SQLException("current transaction is aborted: " + failure + " Call rollback() before anything"
+        return new SQLException("current transaction is aborted: " + rare.failure + " Call rollback() before anything"
                 + " else; nothing of the transaction was committed", "25P02");
     }
 
@@ -1019,7 +1078,7 @@ public final class RetryingConnection implements Connection {
         if (managed) {
             committedInside = "it called commit() inside the block";
         }
-        switch (tx) {
+        switch (tx()) {
             case FAILED -> throw failed();
             case IDLE -> {
                 if (lost) {
@@ -1109,9 +1168,9 @@ public final class RetryingConnection implements Connection {
                 return null;
             });
         } catch (SQLException x) {
-            if (tx == Tx.ACTIVE) {
+            if (tx() == Tx.ACTIVE) {
                 abandonAfterCommitFailure();
-            } else if (tx == Tx.FAILED) {
+            } else if (tx() == Tx.FAILED) {
                 syncAutoCommitQuietly(); // gave up: stays FAILED until rollback(), like any give-up
             }
             throw x;
@@ -1162,7 +1221,7 @@ public final class RetryingConnection implements Connection {
         checkOpen();
         try {
             if (lost) {
-                if (tx == Tx.IDLE) {
+                if (tx() == Tx.IDLE) {
                     reconnect();
                     delegate.rollback();
                 }
@@ -1176,7 +1235,7 @@ public final class RetryingConnection implements Connection {
                 throw e;
             }
         } finally {
-            if (tx != Tx.IDLE) {
+            if (tx() != Tx.IDLE) {
                 end(false);
             }
         }
@@ -1188,13 +1247,13 @@ public final class RetryingConnection implements Connection {
         if (autoCommit == this.autoCommit) {
             return;
         }
-        if (tx == Tx.FAILED) {
+        if (tx() == Tx.FAILED) {
             throw failed();
         }
         if (autoCommit && managed) {
             committedInside = "it switched to auto-commit inside the block";
         }
-        if (autoCommit && tx == Tx.ACTIVE) {
+        if (autoCommit && tx() == Tx.ACTIVE) {
             finishTransaction(false);
         } else {
             if (lost) {
@@ -1303,10 +1362,10 @@ public final class RetryingConnection implements Connection {
     private void beforeExecuteLight() throws SQLException {
         checkOpen();
         if (lost) {
-            if (tx == Tx.FAILED && pinned() != null) {
+            if (tx() == Tx.FAILED && pinned() != null) {
                 throw failed(); // nothing to make a statement on; rollback() first, which reports the loss
             }
-            if (tx == Tx.ACTIVE) {
+            if (tx() == Tx.ACTIVE) {
                 recover(new SQLException("connection lost", "08006"), false, () -> null);
             } else {
                 reconnect();
@@ -1401,7 +1460,7 @@ public final class RetryingConnection implements Connection {
             });
             return;
         }
-        session().schema(schema, tx != Tx.IDLE);
+        session().schema(schema, tx() != Tx.IDLE);
         recordOnConnection(SET_SCHEMA, schema, null);
     }
 
@@ -1465,7 +1524,7 @@ public final class RetryingConnection implements Connection {
             throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), Map.of(), e);
         }
         delegate.setClientInfo(name, value);
-        session().clientInfo(name, value, tx != Tx.IDLE);
+        session().clientInfo(name, value, tx() != Tx.IDLE);
         recordOnConnection(SET_CLIENT_INFO, value, name);
     }
 
@@ -1507,12 +1566,12 @@ public final class RetryingConnection implements Connection {
             st = next;
         }
         endRecording();
-        tx = Tx.IDLE;
+        tx(Tx.IDLE);
         if (journal != null) {
             Journal.giveBack(journal);
             journal = null;
         }
-        if (session != null && session.dirty() && !lost) {
+        if (sessionDirty() && !lost) {
             // SET statements, client info, locks or temporary tables would reach the pool's next borrower.
             source.discard(delegate);
         } else {
@@ -1522,16 +1581,16 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public boolean isClosed() throws SQLException {
-        return closed || dead != null;
+        return closed || dead() != null;
     }
 
     @Override
     public boolean isValid(int timeout) throws SQLException {
-        if (closed || dead != null) {
+        if (closed || dead() != null) {
             return false;
         }
         if (lost) {
-            return tx == Tx.IDLE && pinned() == null;
+            return tx() == Tx.IDLE && pinned() == null;
         }
         return delegate.isValid(timeout);
     }
@@ -1638,7 +1697,7 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public String toString() {
-        return "RetryingConnection{" + (closed ? "closed" : dead != null ? "dead" : tx.name().toLowerCase(
+        return "RetryingConnection{" + (closed ? "closed" : dead() != null ? "dead" : tx().name().toLowerCase(
                 java.util.Locale.ROOT)) + (lost ? ", link lost" : "") + "}";
     }
 }

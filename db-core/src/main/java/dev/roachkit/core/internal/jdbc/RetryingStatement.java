@@ -47,11 +47,18 @@ public class RetryingStatement implements Statement {
     /** The next open statement of the connection (its list of open statements), or null. */
     RetryingStatement nextOpen;
 
-    /** Settings re-applied to a fresh physical statement; made on the first one set, as most statements set none. */
+    /** What most statements never need; made on the first use, so the wrapper stays small. */
     private Kept kept;
 
-    /** The statement settings the application made; null = never set. */
-    private static final class Kept {
+    /**
+     * The statement settings the application made (null = never set), re-applied to a fresh
+     * physical statement; and a prepared statement's implicit FOR UPDATE form.
+     */
+    static final class Kept {
+        /** The text with the implicit FOR UPDATE, or null ({@link RetryingPreparedStatement}). */
+        String lockedSql;
+        /** The physical statement of the other form, kept once made ({@link RetryingPreparedStatement}). */
+        Statement other;
         Integer fetchSize;
         Integer fetchDirection;
         Integer maxRows;
@@ -64,10 +71,15 @@ public class RetryingStatement implements Statement {
         boolean closeOnCompletion;
     }
 
-    private Kept kept() {
+    final Kept kept() {
         if (kept == null) {
             kept = new Kept();
         }
+        return kept;
+    }
+
+    /** @return what {@link #kept()} made, or null */
+    final Kept keptOrNull() {
         return kept;
     }
 
