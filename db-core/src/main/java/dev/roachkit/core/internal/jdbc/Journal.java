@@ -10,8 +10,8 @@ import java.util.List;
  * fed to the running {@link Digest}. A replay walks the same events against fresh result sets
  * and must arrive at the same digest.
  *
- * <p>Not thread-safe: it belongs to one connection. Cleared, and its arrays reused, when the
- * transaction ends.
+ * <p>Not thread-safe: it belongs to one connection. Cleared, and its arrays, execution records
+ * and parameter snapshots reused, when the transaction ends.
  */
 final class Journal {
     /** Event opcode: an execution; its argument indexes {@link #execution(int)}. */
@@ -39,8 +39,13 @@ final class Journal {
     private final List<RetryingResultSet> resultSets = new ArrayList<>(4);
     private int slots;
     private long bytes;
-    /** Past this many, execution records are not kept for the next transaction. */
-    private static final int KEEP_EXECUTIONS = 256;
+    /**
+     * Past this many, execution records are not kept for the next transaction: the journal may
+     * be a thread's spare, and a spare should stay small.
+     */
+    private static final int KEEP_EXECUTIONS = 64;
+    /** Parameter snapshots with room for more than this many parameters are not kept either. */
+    private static final int KEEP_PARAMS = 64;
 
     /** One execution of a statement inside the transaction; refilled, never changed while it is in use. */
     static final class Execution {
@@ -83,6 +88,9 @@ final class Journal {
             if (params != null) {
                 params.clear();
                 params = null;
+            }
+            if (snapshot != null && snapshot.capacity() > KEEP_PARAMS) {
+                snapshot = null;
             }
         }
     }
@@ -284,7 +292,7 @@ final class Journal {
         }
         used = 0;
         if (executions.size() > KEEP_EXECUTIONS) {
-            executions.clear();
+            executions.subList(KEEP_EXECUTIONS, executions.size()).clear();
         }
         refs.clear();
         digest.reset();

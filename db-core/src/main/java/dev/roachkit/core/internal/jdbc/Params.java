@@ -112,7 +112,7 @@ final class Params {
      */
     static void giveBack(Params p) {
         p.clear();
-        if (p.types.length > SPARE_LIMIT) {
+        if (p.capacity() > SPARE_LIMIT) {
             return;
         }
         Params[] spare = SPARE.get();
@@ -259,6 +259,11 @@ final class Params {
         return v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
                 || v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal
                 || v instanceof java.math.BigInteger;
+    }
+
+    /** @return how many parameters the arrays have room for */
+    int capacity() {
+        return types.length;
     }
 
     /** @return whether some parameter is a stream, a LOB or an object that could not be copied */
