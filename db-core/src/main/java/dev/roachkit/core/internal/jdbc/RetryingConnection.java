@@ -494,7 +494,8 @@ public final class RetryingConnection implements Connection {
         }
         if (text.special()) {
             if (text.has(SqlText.SAVEPOINT) && hasPending()) {
-                session().pin("a savepoint may undo session changes made in the transaction, which roachkit cannot follow");
+                session().pin(
+                        "a savepoint may undo session changes made in the transaction, which roachkit cannot follow");
             }
             if (text.has(SqlText.TX_CONTROL)) {
                 committedInside = "it ran transaction control (BEGIN, COMMIT, ROLLBACK, ...) as SQL text";

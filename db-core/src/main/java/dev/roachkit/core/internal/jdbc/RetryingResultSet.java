@@ -93,6 +93,10 @@ public final class RetryingResultSet implements ResultSet {
         this.epoch = conn.epoch();
     }
 
+    private RetryingConnection conn() {
+        return statement.conn;
+    }
+
     int slot() {
         return slot;
     }
@@ -113,18 +117,18 @@ public final class RetryingResultSet implements ResultSet {
     void markClosed() {
         closed = true;
         slot = -1;
-        statement.conn.unregisterResultSet(this);
+        conn().unregisterResultSet(this);
     }
 
     /** An error from the driver that the application now sees: a replay could not show it the same again. */
     private SQLException seen(SQLException e) {
-        statement.conn.sawError(e);
+        conn().sawError(e);
         return e;
     }
 
     /** Whether observations still belong to the recorded transaction; stops recording for good when not. */
     private boolean stillRecorded() {
-        if (statement.conn.recording() && statement.conn.epoch() == epoch) {
+        if (conn().recording() && conn().epoch() == epoch) {
             return true;
         }
         slot = -1;
@@ -133,19 +137,19 @@ public final class RetryingResultSet implements ResultSet {
 
     private Digest observe(int op, int arg) {
         if (!stillRecorded()) {
-            return statement.conn.scratch();
+            return conn().scratch();
         }
-        Digest d = statement.conn.journal().observe(slot, op, arg);
-        statement.conn.checkJournalBound();
+        Digest d = conn().journal().observe(slot, op, arg);
+        conn().checkJournalBound();
         return d;
     }
 
     private Digest observe(int op, int arg, Object ref) {
         if (!stillRecorded()) {
-            return statement.conn.scratch();
+            return conn().scratch();
         }
-        Digest d = statement.conn.journal().observe(slot, op, arg, ref);
-        statement.conn.checkJournalBound();
+        Digest d = conn().journal().observe(slot, op, arg, ref);
+        conn().checkJournalBound();
         return d;
     }
 
@@ -304,7 +308,7 @@ public final class RetryingResultSet implements ResultSet {
             v = delegate.next();
         } catch (SQLException e) {
             // With a fetch size, next() goes to the server and can meet a restart too.
-            return statement.conn.recover(e, false, this::next);
+            return conn().recover(e, false, this::next);
         }
         if (slot >= 0) {
             observe(NEXT, 0).addBool(v);
@@ -403,7 +407,7 @@ public final class RetryingResultSet implements ResultSet {
             return iface.cast(this);
         }
         T physical = delegate.unwrap(iface);
-        statement.conn.notReplayable("it used ResultSet.unwrap(" + iface.getName() + "), whose reads roachkit cannot see");
+        conn().notReplayable("it used ResultSet.unwrap(" + iface.getName() + "), whose reads roachkit cannot see");
         return physical;
     }
 
@@ -701,25 +705,25 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public InputStream getAsciiStream(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getAsciiStream(columnIndex);
     }
 
     @Override
     public InputStream getAsciiStream(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getAsciiStream(columnLabel);
     }
 
     @Override
     public InputStream getBinaryStream(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getBinaryStream(columnIndex);
     }
 
     @Override
     public InputStream getBinaryStream(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getBinaryStream(columnLabel);
     }
 
@@ -727,7 +731,7 @@ public final class RetryingResultSet implements ResultSet {
     @Deprecated
     @SuppressWarnings("deprecation")
     public InputStream getUnicodeStream(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getUnicodeStream(columnIndex);
     }
 
@@ -735,31 +739,31 @@ public final class RetryingResultSet implements ResultSet {
     @Deprecated
     @SuppressWarnings("deprecation")
     public InputStream getUnicodeStream(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getUnicodeStream(columnLabel);
     }
 
     @Override
     public Reader getCharacterStream(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getCharacterStream(columnIndex);
     }
 
     @Override
     public Reader getCharacterStream(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getCharacterStream(columnLabel);
     }
 
     @Override
     public Reader getNCharacterStream(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getNCharacterStream(columnIndex);
     }
 
     @Override
     public Reader getNCharacterStream(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getNCharacterStream(columnLabel);
     }
 
@@ -926,25 +930,25 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public Blob getBlob(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getBlob(columnIndex);
     }
 
     @Override
     public Blob getBlob(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getBlob(columnLabel);
     }
 
     @Override
     public Clob getClob(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getClob(columnIndex);
     }
 
     @Override
     public Clob getClob(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getClob(columnLabel);
     }
 
@@ -988,25 +992,25 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public NClob getNClob(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getNClob(columnIndex);
     }
 
     @Override
     public NClob getNClob(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getNClob(columnLabel);
     }
 
     @Override
     public Ref getRef(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getRef(columnIndex);
     }
 
     @Override
     public Ref getRef(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getRef(columnLabel);
     }
 
@@ -1062,13 +1066,13 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public SQLXML getSQLXML(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getSQLXML(columnIndex);
     }
 
     @Override
     public SQLXML getSQLXML(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it reads a stream or LOB from a ResultSet");
+        conn().notReplayable("it reads a stream or LOB from a ResultSet");
         return delegate.getSQLXML(columnLabel);
     }
 
@@ -1188,7 +1192,7 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public void cancelRowUpdates() throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.cancelRowUpdates();
     }
 
@@ -1199,31 +1203,31 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public void deleteRow() throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.deleteRow();
     }
 
     @Override
     public void insertRow() throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.insertRow();
     }
 
     @Override
     public void moveToCurrentRow() throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.moveToCurrentRow();
     }
 
     @Override
     public void moveToInsertRow() throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.moveToInsertRow();
     }
 
     @Override
     public void refreshRow() throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.refreshRow();
     }
 
@@ -1239,523 +1243,523 @@ public final class RetryingResultSet implements ResultSet {
 
     @Override
     public void updateArray(int columnIndex, Array x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateArray(columnIndex, x);
     }
 
     @Override
     public void updateArray(String columnLabel, Array x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateArray(columnLabel, x);
     }
 
     @Override
     public void updateAsciiStream(int columnIndex, InputStream x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateAsciiStream(columnIndex, x);
     }
 
     @Override
     public void updateAsciiStream(int columnIndex, InputStream x, int length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateAsciiStream(columnIndex, x, length);
     }
 
     @Override
     public void updateAsciiStream(int columnIndex, InputStream x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateAsciiStream(columnIndex, x, length);
     }
 
     @Override
     public void updateAsciiStream(String columnLabel, InputStream x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateAsciiStream(columnLabel, x);
     }
 
     @Override
     public void updateAsciiStream(String columnLabel, InputStream x, int length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateAsciiStream(columnLabel, x, length);
     }
 
     @Override
     public void updateAsciiStream(String columnLabel, InputStream x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateAsciiStream(columnLabel, x, length);
     }
 
     @Override
     public void updateBigDecimal(int columnIndex, BigDecimal x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBigDecimal(columnIndex, x);
     }
 
     @Override
     public void updateBigDecimal(String columnLabel, BigDecimal x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBigDecimal(columnLabel, x);
     }
 
     @Override
     public void updateBinaryStream(int columnIndex, InputStream x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBinaryStream(columnIndex, x);
     }
 
     @Override
     public void updateBinaryStream(int columnIndex, InputStream x, int length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBinaryStream(columnIndex, x, length);
     }
 
     @Override
     public void updateBinaryStream(int columnIndex, InputStream x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBinaryStream(columnIndex, x, length);
     }
 
     @Override
     public void updateBinaryStream(String columnLabel, InputStream x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBinaryStream(columnLabel, x);
     }
 
     @Override
     public void updateBinaryStream(String columnLabel, InputStream x, int length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBinaryStream(columnLabel, x, length);
     }
 
     @Override
     public void updateBinaryStream(String columnLabel, InputStream x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBinaryStream(columnLabel, x, length);
     }
 
     @Override
     public void updateBlob(int columnIndex, InputStream x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBlob(columnIndex, x);
     }
 
     @Override
     public void updateBlob(int columnIndex, InputStream x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBlob(columnIndex, x, length);
     }
 
     @Override
     public void updateBlob(int columnIndex, Blob x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBlob(columnIndex, x);
     }
 
     @Override
     public void updateBlob(String columnLabel, InputStream x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBlob(columnLabel, x);
     }
 
     @Override
     public void updateBlob(String columnLabel, InputStream x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBlob(columnLabel, x, length);
     }
 
     @Override
     public void updateBlob(String columnLabel, Blob x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBlob(columnLabel, x);
     }
 
     @Override
     public void updateBoolean(int columnIndex, boolean x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBoolean(columnIndex, x);
     }
 
     @Override
     public void updateBoolean(String columnLabel, boolean x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBoolean(columnLabel, x);
     }
 
     @Override
     public void updateByte(int columnIndex, byte x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateByte(columnIndex, x);
     }
 
     @Override
     public void updateByte(String columnLabel, byte x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateByte(columnLabel, x);
     }
 
     @Override
     public void updateBytes(int columnIndex, byte[] x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBytes(columnIndex, x);
     }
 
     @Override
     public void updateBytes(String columnLabel, byte[] x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateBytes(columnLabel, x);
     }
 
     @Override
     public void updateCharacterStream(int columnIndex, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateCharacterStream(columnIndex, x);
     }
 
     @Override
     public void updateCharacterStream(int columnIndex, Reader x, int length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateCharacterStream(columnIndex, x, length);
     }
 
     @Override
     public void updateCharacterStream(int columnIndex, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateCharacterStream(columnIndex, x, length);
     }
 
     @Override
     public void updateCharacterStream(String columnLabel, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateCharacterStream(columnLabel, x);
     }
 
     @Override
     public void updateCharacterStream(String columnLabel, Reader x, int length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateCharacterStream(columnLabel, x, length);
     }
 
     @Override
     public void updateCharacterStream(String columnLabel, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateCharacterStream(columnLabel, x, length);
     }
 
     @Override
     public void updateClob(int columnIndex, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateClob(columnIndex, x);
     }
 
     @Override
     public void updateClob(int columnIndex, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateClob(columnIndex, x, length);
     }
 
     @Override
     public void updateClob(int columnIndex, Clob x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateClob(columnIndex, x);
     }
 
     @Override
     public void updateClob(String columnLabel, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateClob(columnLabel, x);
     }
 
     @Override
     public void updateClob(String columnLabel, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateClob(columnLabel, x, length);
     }
 
     @Override
     public void updateClob(String columnLabel, Clob x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateClob(columnLabel, x);
     }
 
     @Override
     public void updateDate(int columnIndex, Date x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateDate(columnIndex, x);
     }
 
     @Override
     public void updateDate(String columnLabel, Date x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateDate(columnLabel, x);
     }
 
     @Override
     public void updateDouble(int columnIndex, double x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateDouble(columnIndex, x);
     }
 
     @Override
     public void updateDouble(String columnLabel, double x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateDouble(columnLabel, x);
     }
 
     @Override
     public void updateFloat(int columnIndex, float x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateFloat(columnIndex, x);
     }
 
     @Override
     public void updateFloat(String columnLabel, float x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateFloat(columnLabel, x);
     }
 
     @Override
     public void updateInt(int columnIndex, int x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateInt(columnIndex, x);
     }
 
     @Override
     public void updateInt(String columnLabel, int x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateInt(columnLabel, x);
     }
 
     @Override
     public void updateLong(int columnIndex, long x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateLong(columnIndex, x);
     }
 
     @Override
     public void updateLong(String columnLabel, long x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateLong(columnLabel, x);
     }
 
     @Override
     public void updateNCharacterStream(int columnIndex, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNCharacterStream(columnIndex, x);
     }
 
     @Override
     public void updateNCharacterStream(int columnIndex, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNCharacterStream(columnIndex, x, length);
     }
 
     @Override
     public void updateNCharacterStream(String columnLabel, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNCharacterStream(columnLabel, x);
     }
 
     @Override
     public void updateNCharacterStream(String columnLabel, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNCharacterStream(columnLabel, x, length);
     }
 
     @Override
     public void updateNClob(int columnIndex, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNClob(columnIndex, x);
     }
 
     @Override
     public void updateNClob(int columnIndex, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNClob(columnIndex, x, length);
     }
 
     @Override
     public void updateNClob(int columnIndex, NClob x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNClob(columnIndex, x);
     }
 
     @Override
     public void updateNClob(String columnLabel, Reader x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNClob(columnLabel, x);
     }
 
     @Override
     public void updateNClob(String columnLabel, Reader x, long length) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNClob(columnLabel, x, length);
     }
 
     @Override
     public void updateNClob(String columnLabel, NClob x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNClob(columnLabel, x);
     }
 
     @Override
     public void updateNString(int columnIndex, String x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNString(columnIndex, x);
     }
 
     @Override
     public void updateNString(String columnLabel, String x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNString(columnLabel, x);
     }
 
     @Override
     public void updateNull(int columnIndex) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNull(columnIndex);
     }
 
     @Override
     public void updateNull(String columnLabel) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateNull(columnLabel);
     }
 
     @Override
     public void updateObject(int columnIndex, Object x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnIndex, x);
     }
 
     @Override
     public void updateObject(int columnIndex, Object x, int scaleOrLength) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnIndex, x, scaleOrLength);
     }
 
     @Override
     public void updateObject(int columnIndex, Object x, SQLType targetSqlType) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnIndex, x, targetSqlType);
     }
 
     @Override
     public void updateObject(int columnIndex, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnIndex, x, targetSqlType, scaleOrLength);
     }
 
     @Override
     public void updateObject(String columnLabel, Object x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnLabel, x);
     }
 
     @Override
     public void updateObject(String columnLabel, Object x, int scaleOrLength) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnLabel, x, scaleOrLength);
     }
 
     @Override
     public void updateObject(String columnLabel, Object x, SQLType targetSqlType) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnLabel, x, targetSqlType);
     }
 
     @Override
     public void updateObject(String columnLabel, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateObject(columnLabel, x, targetSqlType, scaleOrLength);
     }
 
     @Override
     public void updateRef(int columnIndex, Ref x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateRef(columnIndex, x);
     }
 
     @Override
     public void updateRef(String columnLabel, Ref x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateRef(columnLabel, x);
     }
 
     @Override
     public void updateRow() throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateRow();
     }
 
     @Override
     public void updateRowId(int columnIndex, RowId x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateRowId(columnIndex, x);
     }
 
     @Override
     public void updateRowId(String columnLabel, RowId x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateRowId(columnLabel, x);
     }
 
     @Override
     public void updateSQLXML(int columnIndex, SQLXML x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateSQLXML(columnIndex, x);
     }
 
     @Override
     public void updateSQLXML(String columnLabel, SQLXML x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateSQLXML(columnLabel, x);
     }
 
     @Override
     public void updateShort(int columnIndex, short x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateShort(columnIndex, x);
     }
 
     @Override
     public void updateShort(String columnLabel, short x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateShort(columnLabel, x);
     }
 
     @Override
     public void updateString(int columnIndex, String x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateString(columnIndex, x);
     }
 
     @Override
     public void updateString(String columnLabel, String x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateString(columnLabel, x);
     }
 
     @Override
     public void updateTime(int columnIndex, Time x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateTime(columnIndex, x);
     }
 
     @Override
     public void updateTime(String columnLabel, Time x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateTime(columnLabel, x);
     }
 
     @Override
     public void updateTimestamp(int columnIndex, Timestamp x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateTimestamp(columnIndex, x);
     }
 
     @Override
     public void updateTimestamp(String columnLabel, Timestamp x) throws SQLException {
-        statement.conn.notReplayable("it changes rows through a ResultSet");
+        conn().notReplayable("it changes rows through a ResultSet");
         delegate.updateTimestamp(columnLabel, x);
     }
 }
