@@ -16,10 +16,9 @@ import java.util.concurrent.Executor;
  * type map, network timeout; the auto-commit mode, read on every call, is kept by the connection
  * itself) are set through JDBC and not undone by a rollback. Session changes (schema, client
  * info, {@code SET}/{@code RESET} statements) are made by SQL on the server and follow the
- * transaction: made while a transaction is open they are
- * <em>pending</em>, become part of the session when it commits and are forgotten when it rolls
- * back (PostgreSQL reverts {@code SET} on rollback; pgjdbc's {@code setSchema} is a
- * {@code SET}). Committed changes are restored in the order they were made, so {@code SET x}
+ * transaction: made while a transaction is open they are <em>pending</em>, become part of the
+ * session when it commits and are forgotten when it rolls back (PostgreSQL reverts {@code SET}
+ * on rollback; pgjdbc's {@code setSchema} is a {@code SET}). Committed changes are restored in the order they were made, so {@code SET x}
  * followed by {@code RESET x} ends as it did.
  *
  * <p>State that cannot be restored <em>pins</em> the session ({@link #pin(String)}): the proxy
