@@ -230,7 +230,14 @@ final class FaultBench {
     }
 
     private HikariDataSource rawPool(int size) {
+        return rawPool(size, "");
+    }
+
+    private HikariDataSource rawPool(int size, String options) {
         HikariConfig c = new HikariConfig();
+        if (!options.isEmpty()) {
+            c.addDataSourceProperty("options", options);
+        }
         c.setPoolName("raw");
         c.setJdbcUrl("jdbc:postgresql://" + host + ":" + port + "/" + database);
         c.setUsername("postgres");
@@ -312,6 +319,48 @@ final class FaultBench {
         }
     }
 
+    /** The lock timeout the contended cuts variants try ({@code db_lock_timeout}). */
+    private static final String LOCK_TIMEOUT = System.getProperty("roachkit.bench.lockTimeout", "20ms");
+
+    /**
+     * The same contended workload with {@code db_lock_timeout}: roachkit's two variants, and raw
+     * with PostgreSQL's {@code lock_timeout} set the same way (no retry), to show what the setting
+     * does for anyone and what roachkit's retries add.
+     */
+    private void lockTimeoutVariants(int threads, int accounts, long millis, long interval,
+                                     Map<String, Outcome> results, String skip) throws Exception {
+        long ms = dev.roachkit.core.internal.SettingValues.parseDuration(LOCK_TIMEOUT).toMillis();
+        if (!skip.contains("raw")) {
+            resetAccounts(accounts);
+            try (HikariDataSource raw = rawPool(threads, "-c lock_timeout=" + ms)) {
+                AtomicLong amb = new AtomicLong();
+                results.put("raw HikariCP + pgjdbc, `lock_timeout = " + ms + "ms` (no retry)", measure(threads, millis,
+                        accounts, t -> blindTransfer(raw, accounts, amb), amb, null, cutter(interval)));
+            }
+        }
+        if (!skip.contains("pool")) {
+            resetAccounts(accounts);
+            try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of("db_lock_timeout", LOCK_TIMEOUT))))) {
+                AtomicLong amb = new AtomicLong();
+                results.put("roachkit `db.pool()`, `db_lock_timeout = " + LOCK_TIMEOUT + "`", measure(threads, millis,
+                        accounts, t -> blindTransfer(db.pool(), accounts, amb), amb, db, cutter(interval)));
+                if (Boolean.getBoolean("roachkit.bench.verbose")) {
+                    System.err.println("cuts " + accounts + " db.pool() lock timeout: " + db.stats().retries());
+                }
+            }
+        }
+        if (!skip.contains("driver")) {
+            resetAccounts(accounts);
+            Map<String, String> props = new LinkedHashMap<>(retrySettings());
+            props.put("db_lock_timeout", LOCK_TIMEOUT);
+            try (HikariDataSource rk = roachkitDriverPool(threads, props)) {
+                AtomicLong amb = new AtomicLong();
+                results.put("`jdbc:roachkit:` in HikariCP, `db_lock_timeout = " + LOCK_TIMEOUT + "`", measure(threads,
+                        millis, accounts, t -> blindTransfer(rk, accounts, amb), amb, null, cutter(interval)));
+            }
+        }
+    }
+
     private void cutsOver(int threads, int accounts, long millis, long interval, String title) throws Exception {
         md.append("\n").append(title).append("\n\n");
         Map<String, Outcome> results = new LinkedHashMap<>();
@@ -346,6 +395,9 @@ final class FaultBench {
                         + RoachkitDriver.stats());
             }
         }
+        if (accounts <= 10) {
+            lockTimeoutVariants(threads, accounts, millis, interval, results, skip);
+        }
         outcomeTable(results, "raw HikariCP + pgjdbc (no retry)", false);
         for (Map.Entry<String, Outcome> e : results.entrySet()) {
             Outcome o = e.getValue();
@@ -354,7 +406,9 @@ final class FaultBench {
         }
         if (accounts <= 10 && skip.isEmpty()) {
             double base = results.get("raw HikariCP + pgjdbc (no retry)").goodput();
-            for (String k : new String[] {"roachkit `db.pool()`", "`jdbc:roachkit:` in HikariCP"}) {
+            for (String k : new String[] {"roachkit `db.pool()`", "`jdbc:roachkit:` in HikariCP",
+                    "roachkit `db.pool()`, `db_lock_timeout = " + LOCK_TIMEOUT + "`",
+                    "`jdbc:roachkit:` in HikariCP, `db_lock_timeout = " + LOCK_TIMEOUT + "`"}) {
                 double ratio = base == 0 ? 0 : results.get(k).goodput() / base;
                 targets.put(String.format(Locale.ROOT, "(8) cuts, %d accounts, %s: goodput at least 2.5x raw"
                         + " (cockroachdb-jdbc's ratio in the issue), measured %.2fx", accounts, k, ratio), ratio >= 2.5);
