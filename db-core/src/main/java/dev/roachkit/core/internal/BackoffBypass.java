@@ -154,6 +154,7 @@ public final class BackoffBypass implements DataSource, AutoCloseable {
         Connection probe = enter(me);
         if (probe != null) {
             handedOver.incrementAndGet();
+            leave(me, true);
             return probe;
         }
         Connection c;
