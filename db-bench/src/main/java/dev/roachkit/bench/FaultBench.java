@@ -399,6 +399,15 @@ final class FaultBench {
             lockTimeoutVariants(threads, accounts, millis, interval, results, skip);
         }
         outcomeTable(results, "raw HikariCP + pgjdbc (no retry)", false);
+        if (accounts <= 10) {
+            md.append("\nOn 10 rows under SERIALIZABLE, PostgreSQL's lock queues decide goodput: a transfer that waits"
+                    + " for a row lock while holding another blocks everyone queued behind it, and when the holder"
+                    + " commits the waiter fails with 40001 anyway (its snapshot is older than the row). Goodput then"
+                    + " swings between runs by several times, as queues form or are broken up (the cuts break them:"
+                    + " without cuts all three variants are slower). `db_lock_timeout` (opt-in) gives such waits up"
+                    + " early and retries them like restarts; raw with the same `lock_timeout` and no retry shows"
+                    + " what the server setting does alone.\n");
+        }
         for (Map.Entry<String, Outcome> e : results.entrySet()) {
             Outcome o = e.getValue();
             targets.put("(8) cuts, " + accounts + " accounts, " + e.getKey() + ": nothing lost or doubled, total right",
