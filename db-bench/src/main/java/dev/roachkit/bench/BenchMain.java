@@ -173,12 +173,15 @@ public final class BenchMain {
         }
         FaultBench faults = new FaultBench(md, m -> {
             Map<String, Object> all = new java.util.HashMap<>(m);
-            all.put("db_url", url);
+            all.putIfAbsent("db_url", url); // a section may point it at a fault proxy
             all.put("db_migrate_on_start", "false");
             return Settings.of(all);
         }, host, port, databaseName(), quick, targets);
         if (wanted("cuts")) {
             faults.cuts();
+        }
+        if (wanted("cuts") || wanted("recovery")) {
+            faults.recovery();
         }
         if (wanted("rmw")) {
             faults.readModifyWrite();

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.roachkit.core.AmbiguousCommitSQLException;
 import dev.roachkit.core.Database;
+import dev.roachkit.core.RetryStats;
 import dev.roachkit.core.RoachkitDriver;
 import dev.roachkit.core.Settings;
 import java.sql.Connection;
@@ -198,6 +199,9 @@ final class FaultBench {
 
     /** Every {@code interval} ms, terminates every other backend of this database. */
     private Runnable cutter(long interval) {
+        if (interval <= 0) {
+            return null;
+        }
         return () -> {
             try {
                 Thread.sleep(interval);
@@ -226,7 +230,14 @@ final class FaultBench {
     }
 
     HikariDataSource rawPool(int size) {
+        return rawPool(size, "");
+    }
+
+    private HikariDataSource rawPool(int size, String options) {
         HikariConfig c = new HikariConfig();
+        if (!options.isEmpty()) {
+            c.addDataSourceProperty("options", options);
+        }
         c.setPoolName("raw");
         c.setJdbcUrl("jdbc:postgresql://" + host + ":" + port + "/" + database);
         c.setUsername("postgres");
@@ -284,45 +295,199 @@ final class FaultBench {
         Measure.run(threads, quick ? 100 : 2000, op);
     }
 
-    /** Goodput while every connection is cut every 700 ms. */
+    /**
+     * Goodput while every connection is cut every 700 ms: over 1000 accounts (little contention),
+     * then over 10 (the issue's own workload, where cuts and 40001/40P01 restarts meet).
+     */
     void cuts() throws Exception {
         int threads = 8;
-        int accounts = 1000;
         long millis = quick ? 1000 : 10_000;
-        long interval = 700;
+        long interval = Long.getLong("roachkit.bench.cuts.interval", 700); // 0: no cuts, to separate contention from cuts
         md.append("\n## 8. Goodput under connection cuts\n\n").append(threads).append(" threads, blind transfers (two")
-                .append(" UPDATEs and a ledger row with a client-made id) over ").append(accounts)
-                .append(" accounts; every ").append(interval).append(" ms every connection the benchmark opened is")
-                .append(" terminated (`pg_terminate_backend`); ").append(millis / 1000.0).append(" s per variant,")
-                .append(" one after the other. Ratio is to raw HikariCP + pgjdbc. \"Lost or doubled\" checks that the")
-                .append(" ledger holds every committed transfer once (failed and ambiguous ones may or may not be there).\n\n");
+                .append(" UPDATEs and a ledger row with a client-made id); every ").append(interval)
+                .append(" ms every connection the benchmark opened is terminated (`pg_terminate_backend`); ")
+                .append(millis / 1000.0).append(" s per variant, one after the other. Ratio is to raw HikariCP +")
+                .append(" pgjdbc. \"Lost or doubled\" checks that the ledger holds every committed transfer once")
+                .append(" (failed and ambiguous ones may or may not be there).\n");
+        // -Droachkit.bench.cuts=10 runs one of the two, for profiling.
+        String which = System.getProperty("roachkit.bench.cuts", "1000,10");
+        if (which.contains("1000")) {
+            cutsOver(threads, 1000, millis, interval, "### 8a. 1000 accounts (cuts, little contention)");
+        }
+        if (which.matches("(.*,)?10(,.*)?")) {
+            cutsOver(threads, 10, millis, interval, "### 8b. 10 accounts (cuts and contention: the issue's workload)");
+        }
+    }
+
+    /** The lock timeout the contended cuts variants try ({@code db_lock_timeout}). */
+    private static final String LOCK_TIMEOUT = System.getProperty("roachkit.bench.lockTimeout", "20ms");
+
+    /**
+     * The same contended workload with {@code db_lock_timeout}: roachkit's two variants, and raw
+     * with PostgreSQL's {@code lock_timeout} set the same way (no retry), to show what the setting
+     * does for anyone and what roachkit's retries add.
+     */
+    private void lockTimeoutVariants(int threads, int accounts, long millis, long interval,
+                                     Map<String, Outcome> results, String skip) throws Exception {
+        long ms = dev.roachkit.core.internal.SettingValues.parseDuration(LOCK_TIMEOUT).toMillis();
+        if (!skip.contains("raw")) {
+            resetAccounts(accounts);
+            try (HikariDataSource raw = rawPool(threads, "-c lock_timeout=" + ms)) {
+                AtomicLong amb = new AtomicLong();
+                results.put("raw HikariCP + pgjdbc, `lock_timeout = " + ms + "ms` (no retry)", measure(threads, millis,
+                        accounts, t -> blindTransfer(raw, accounts, amb), amb, null, cutter(interval)));
+            }
+        }
+        if (!skip.contains("pool")) {
+            resetAccounts(accounts);
+            try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of("db_lock_timeout", LOCK_TIMEOUT))))) {
+                AtomicLong amb = new AtomicLong();
+                results.put("roachkit `db.pool()`, `db_lock_timeout = " + LOCK_TIMEOUT + "`", measure(threads, millis,
+                        accounts, t -> blindTransfer(db.pool(), accounts, amb), amb, db, cutter(interval)));
+                if (Boolean.getBoolean("roachkit.bench.verbose")) {
+                    System.err.println("cuts " + accounts + " db.pool() lock timeout: " + db.stats().retries());
+                }
+            }
+        }
+        if (!skip.contains("driver")) {
+            resetAccounts(accounts);
+            Map<String, String> props = new LinkedHashMap<>(retrySettings());
+            props.put("db_lock_timeout", LOCK_TIMEOUT);
+            try (HikariDataSource rk = roachkitDriverPool(threads, props)) {
+                AtomicLong amb = new AtomicLong();
+                results.put("`jdbc:roachkit:` in HikariCP, `db_lock_timeout = " + LOCK_TIMEOUT + "`", measure(threads,
+                        millis, accounts, t -> blindTransfer(rk, accounts, amb), amb, null, cutter(interval)));
+            }
+        }
+    }
+
+    private void cutsOver(int threads, int accounts, long millis, long interval, String title) throws Exception {
+        md.append("\n").append(title).append("\n\n");
         Map<String, Outcome> results = new LinkedHashMap<>();
+        // -Droachkit.bench.cuts.skip=raw,pool,driver leaves variants out, for profiling one.
+        String skip = System.getProperty("roachkit.bench.cuts.skip", "");
         resetAccounts(accounts);
         try (HikariDataSource raw = rawPool(threads)) {
             AtomicLong amb = new AtomicLong();
             warmUp(threads, t -> blindTransfer(raw, accounts, amb));
             resetAccounts(accounts);
-            results.put("raw HikariCP + pgjdbc (no retry)", measure(threads, millis, accounts,
-                    t -> blindTransfer(raw, accounts, amb), amb, null, cutter(interval)));
+            results.put("raw HikariCP + pgjdbc (no retry)", skip.contains("raw") ? new Outcome(1, 0, 0, 1, 1, true, 0, 0)
+                    : measure(threads, millis, accounts, t -> blindTransfer(raw, accounts, amb), amb, null,
+                            cutter(interval)));
         }
         resetAccounts(accounts);
-        try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of())))) {
+        if (!skip.contains("pool")) try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of())))) {
             AtomicLong amb = new AtomicLong();
             results.put("roachkit `db.pool()`", measure(threads, millis, accounts,
                     t -> blindTransfer(db.pool(), accounts, amb), amb, db, cutter(interval)));
+            if (Boolean.getBoolean("roachkit.bench.verbose")) {
+                System.err.println("cuts " + accounts + " db.pool(): " + db.stats().retries());
+            }
         }
         resetAccounts(accounts);
-        try (HikariDataSource rk = roachkitDriverPool(threads, retrySettings())) {
+        if (!skip.contains("driver")) try (HikariDataSource rk = roachkitDriverPool(threads, retrySettings())) {
             AtomicLong amb = new AtomicLong();
+            RetryStats before = RoachkitDriver.stats();
             results.put("`jdbc:roachkit:` in HikariCP", measure(threads, millis, accounts,
                     t -> blindTransfer(rk, accounts, amb), amb, null, cutter(interval)));
+            if (Boolean.getBoolean("roachkit.bench.verbose")) {
+                System.err.println("cuts " + accounts + " jdbc:roachkit: before " + before + "\n after "
+                        + RoachkitDriver.stats());
+            }
+        }
+        if (accounts <= 10) {
+            lockTimeoutVariants(threads, accounts, millis, interval, results, skip);
         }
         outcomeTable(results, "raw HikariCP + pgjdbc (no retry)", false);
+        if (accounts <= 10) {
+            md.append("\nOn 10 rows under SERIALIZABLE, PostgreSQL's lock queues decide goodput: a transfer that waits"
+                    + " for a row lock while holding another blocks everyone queued behind it, and when the holder"
+                    + " commits the waiter fails with 40001 anyway (its snapshot is older than the row). Goodput then"
+                    + " swings between runs by several times, as queues form or are broken up (the cuts break them:"
+                    + " without cuts all three variants are slower). `db_lock_timeout` (opt-in) gives such waits up"
+                    + " early and retries them like restarts; raw with the same `lock_timeout` and no retry shows"
+                    + " what the server setting does alone.\n");
+        }
         for (Map.Entry<String, Outcome> e : results.entrySet()) {
             Outcome o = e.getValue();
-            targets.put("(8) cuts, " + e.getKey() + ": nothing lost or doubled, total right",
+            targets.put("(8) cuts, " + accounts + " accounts, " + e.getKey() + ": nothing lost or doubled, total right",
                     o.totalsRight && o.ledger >= o.ok && o.ledger <= o.ok + o.failed + o.ambiguous);
         }
+        if (accounts <= 10 && skip.isEmpty()) {
+            double base = results.get("raw HikariCP + pgjdbc (no retry)").goodput();
+            for (String k : new String[] {"roachkit `db.pool()`", "`jdbc:roachkit:` in HikariCP",
+                    "roachkit `db.pool()`, `db_lock_timeout = " + LOCK_TIMEOUT + "`",
+                    "`jdbc:roachkit:` in HikariCP, `db_lock_timeout = " + LOCK_TIMEOUT + "`"}) {
+                double ratio = base == 0 ? 0 : results.get(k).goodput() / base;
+                targets.put(String.format(Locale.ROOT, "(8) cuts, %d accounts, %s: goodput at least 2.5x raw"
+                        + " (cockroachdb-jdbc's ratio in the issue), measured %.2fx", accounts, k, ratio), ratio >= 2.5);
+            }
+        }
+    }
+
+    /**
+     * Time from the server being back to the first committed transfer, after an outage long enough
+     * for HikariCP's connection-creation backoff to reach its 5 s cap: raw HikariCP waits out the
+     * sleep its adder is in; roachkit's pool wakes the adder once a probe connects (BackoffBypass).
+     */
+    void recovery() throws Exception {
+        int rounds = quick ? 1 : 5;
+        long outage = 6_000;
+        int accounts = 1000;
+        md.append("\n### 8c. Recovery after an outage\n\nThe server is unreachable for ").append(outage / 1000.0)
+                .append(" s, then one second more at each round (a TCP proxy accepts and closes every connection; the pools' connections are cut and")
+                .append(" evicted, so HikariCP's connection adder keeps trying and its backoff grows to its 5 s cap),")
+                .append(" then back: the time from then until the first blind transfer commits, ").append(rounds)
+                .append(" outages per variant, one after the other, pools of 2.\n\n")
+                .append("| variant | ms from server back to first commit, per outage | median |\n|---|---|---|\n");
+        resetAccounts(accounts);
+        try (dev.roachkit.testkit.FaultProxy proxy = dev.roachkit.testkit.FaultProxy.start(host, port)) {
+            HikariConfig c = new HikariConfig();
+            c.setPoolName("raw-recovery");
+            c.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + database);
+            c.setUsername("postgres");
+            c.setMaximumPoolSize(2);
+            c.setMinimumIdle(2);
+            c.setInitializationFailTimeout(-1);
+            try (HikariDataSource raw = new HikariDataSource(c)) {
+                recoveryRow("raw HikariCP + pgjdbc", raw, raw, proxy, rounds, outage, accounts);
+            }
+            Map<String, Object> m = dbSettings(2, Map.of());
+            m.put("db_url", "postgresql://postgres@127.0.0.1:" + proxy.port() + "/" + database);
+            try (Database db = Database.open(settings.apply(m))) {
+                HikariDataSource hikari = db.pool().unwrap(dev.roachkit.core.internal.PooledDataSource.class).hikari();
+                recoveryRow("roachkit `db.pool()`", db.pool(), hikari, proxy, rounds, outage, accounts);
+            }
+        }
+    }
+
+    private void recoveryRow(String name, DataSource ds, HikariDataSource hikari, dev.roachkit.testkit.FaultProxy proxy,
+                             int rounds, long outage, int accounts) throws InterruptedException {
+        AtomicLong amb = new AtomicLong();
+        long[] ms = new long[rounds];
+        for (int r = 0; r < rounds; r++) {
+            while (!blindTransfer(ds, accounts, amb)) {
+                Thread.sleep(10); // the pool is still filling from the previous round
+            }
+            proxy.refuse();
+            hikari.getHikariPoolMXBean().softEvictConnections();
+            Thread.sleep(outage + 1000L * r); // outages of different lengths meet HikariCP's sleep at different points
+            proxy.heal();
+            long t0 = System.nanoTime();
+            while (!blindTransfer(ds, accounts, amb)) {
+                // a borrow that timed out, or a transfer on a connection from before the outage: try again
+            }
+            ms[r] = (System.nanoTime() - t0) / 1_000_000;
+        }
+        StringBuilder all = new StringBuilder();
+        for (long v : ms) {
+            all.append(all.length() == 0 ? "" : ", ").append(v);
+        }
+        long[] sorted = ms.clone();
+        java.util.Arrays.sort(sorted);
+        md.append("| ").append(name).append(" | ").append(all).append(" | ").append(sorted[rounds / 2]).append(" |\n");
+        targets.put("(8c) recovery, " + name + ": first commit after the server is back (median " + sorted[rounds / 2]
+                + " ms)", true);
     }
 
     /** Read-modify-write on 10 hot rows through the transparent proxy, with and without the implicit FOR UPDATE. */

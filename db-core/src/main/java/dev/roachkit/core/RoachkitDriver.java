@@ -1,5 +1,6 @@
 package dev.roachkit.core;
 
+import dev.roachkit.core.internal.DriverProperties;
 import dev.roachkit.core.internal.retry.RetryContext;
 import dev.roachkit.core.internal.retry.RetryCounters;
 import dev.roachkit.core.internal.jdbc.RetryingConnection;
@@ -77,6 +78,10 @@ public final class RoachkitDriver implements Driver {
             }
         }
         RetryContext ctx = context(pgUrl, retrySettings);
+        String options = DriverProperties.withLockTimeout(driverProps.getProperty("options", "").strip(), ctx.settings());
+        if (!options.isEmpty()) {
+            driverProps.setProperty("options", options);
+        }
         Connection physical = pgjdbc.connect(pgUrl, driverProps);
         try {
             return new RetryingConnection(physical, () -> pgjdbc.connect(pgUrl, driverProps), ctx);

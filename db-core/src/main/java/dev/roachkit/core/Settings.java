@@ -44,6 +44,11 @@ public final class Settings {
     public static final String CONNECTION_TIMEOUT = "db_connection_timeout";
     /** Key of the server-side limit on one statement (default 30 s; 0 = none). */
     public static final String STATEMENT_TIMEOUT = "db_statement_timeout";
+    /**
+     * Key of the longest wait for a row or table lock before the statement gives up and the
+     * transaction is retried like a restart (default 0 = wait as long as the server does).
+     */
+    public static final String LOCK_TIMEOUT = "db_lock_timeout";
     /** Key of the age at which a connection is retired (default 30 min). */
     public static final String MAX_LIFETIME = "db_max_lifetime";
     /** Key of how long an idle connection above the minimum is kept (default 10 min). */
@@ -107,6 +112,7 @@ public final class Settings {
     private final Duration retryMaxDuration;
     private final boolean transparentRetries;
     private final boolean implicitForUpdate;
+    private final Duration lockTimeout;
     private final int retryMaxConcurrent;
     private final long journalMaxBytes;
 
@@ -139,6 +145,7 @@ public final class Settings {
         }
         this.connectionTimeout = v.duration(CONNECTION_TIMEOUT, Duration.ofMillis(250), false, "");
         this.statementTimeout = v.duration(STATEMENT_TIMEOUT, Duration.ofMillis(1), true, "no limit");
+        this.lockTimeout = v.duration(LOCK_TIMEOUT, Duration.ofMillis(1), true, "wait as long as the server does");
         this.maxLifetime = v.duration(MAX_LIFETIME, Duration.ofSeconds(30), true, "no limit");
         this.idleTimeout = v.duration(IDLE_TIMEOUT, Duration.ofSeconds(10), true, "never closing idle connections");
         this.keepaliveInterval = v.duration(KEEPALIVE_INTERVAL, Duration.ofSeconds(30), true, "no keepalive");
@@ -310,6 +317,15 @@ public final class Settings {
     /** @return {@value #STATEMENT_TIMEOUT}: the server-side limit on one statement; zero = none (default 30 s) */
     public Duration statementTimeout() {
         return statementTimeout;
+    }
+
+    /**
+     * @return {@value #LOCK_TIMEOUT}: PostgreSQL's and CockroachDB's {@code lock_timeout} for every
+     *     session, and a statement that hits it (SQLSTATE 55P03) is retried like a restart; zero =
+     *     off, no {@code lock_timeout} set and 55P03 reaches the application (default)
+     */
+    public Duration lockTimeout() {
+        return lockTimeout;
     }
 
     /** @return {@value #MAX_LIFETIME}: age at which a connection is retired; zero = never (default 30 min) */

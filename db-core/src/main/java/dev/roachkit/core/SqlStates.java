@@ -22,6 +22,8 @@ public final class SqlStates {
     public static final String SERIALIZATION_FAILURE = "40001";
     /** 40P01: PostgreSQL chose this transaction as a deadlock victim; CockroachDB says 40001 instead. */
     public static final String DEADLOCK_DETECTED = "40P01";
+    /** 55P03: a lock was not available ({@code lock_timeout} expired, or {@code NOWAIT}). */
+    public static final String LOCK_NOT_AVAILABLE = "55P03";
     /** 40003: the statement, typically COMMIT, may or may not have taken effect. */
     public static final String STATEMENT_COMPLETION_UNKNOWN = "40003";
     /** 57014: the statement was cancelled, by {@code statement_timeout} or {@code Statement.cancel()}. */
@@ -55,6 +57,17 @@ public final class SqlStates {
     public static Optional<String> first(Throwable failure) {
         List<String> states = all(failure);
         return states.isEmpty() ? Optional.empty() : Optional.of(states.get(0));
+    }
+
+    /**
+     * Whether a statement gave up waiting for a lock: SQLSTATE 55P03 ({@code lock_not_available}),
+     * raised by {@code lock_timeout} and by {@code NOWAIT}, anywhere in the chain.
+     *
+     * @param failure any throwable, may be null
+     * @return true when the chain holds 55P03
+     */
+    public static boolean isLockNotAvailable(Throwable failure) {
+        return all(failure).contains(LOCK_NOT_AVAILABLE);
     }
 
     /**

@@ -43,6 +43,7 @@ public final class DriverProperties {
             // CockroachDB accepts "-c name=value" beside "--cluster=..." in the same options.
             options = (options + " -c statement_timeout=" + settings.statementTimeout().toMillis()).strip();
         }
+        options = withLockTimeout(options, settings);
         if (!options.isEmpty()) {
             props.setProperty("options", options);
         }
@@ -57,5 +58,20 @@ public final class DriverProperties {
      */
     public static long ceilSeconds(Duration d) {
         return Math.max(1, (d.toMillis() + 999) / 1000);
+    }
+
+    /**
+     * Adds {@code lock_timeout} to startup options when {@link Settings#lockTimeout()} is set (in
+     * the session from its first byte, like {@code statement_timeout}).
+     *
+     * @param options the options so far, maybe empty
+     * @param settings validated settings
+     * @return the options with the lock timeout, or unchanged when it is off
+     */
+    public static String withLockTimeout(String options, Settings settings) {
+        if (settings.lockTimeout().isZero()) {
+            return options;
+        }
+        return (options + " -c lock_timeout=" + settings.lockTimeout().toMillis()).strip();
     }
 }

@@ -27,6 +27,7 @@ import javax.sql.DataSource;
  */
 public final class PooledDataSource implements DataSource {
     private final HikariDataSource hikari;
+    private final BackoffBypass bypass;
     private final Settings settings;
     private final RetryContext retry;
     /** Replacement connections for the wrappers: from this pool; a dirty session is evicted, never lent again. */
@@ -55,12 +56,13 @@ public final class PooledDataSource implements DataSource {
     };
 
     /**
-     * @param hikari the started pool; closed by {@link #close()}
+     * @param started the started pool and its backoff bypass; both closed by {@link #close()}
      * @param settings the settings it was built from, for messages
      * @param retry retry bounds, policy and counters shared by the connections
      */
-    public PooledDataSource(HikariDataSource hikari, Settings settings, RetryContext retry) {
-        this.hikari = hikari;
+    public PooledDataSource(PoolFactory.Started started, Settings settings, RetryContext retry) {
+        this.hikari = started.hikari();
+        this.bypass = started.bypass();
         this.settings = settings;
         this.retry = retry;
     }
@@ -144,8 +146,14 @@ public final class PooledDataSource implements DataSource {
         return hikari.isClosed();
     }
 
+    /** @return the bypass that ends HikariCP's creation backoff once the server is back */
+    public BackoffBypass backoffBypass() {
+        return bypass;
+    }
+
     /** Closes every connection and the pool; idempotent. */
     public void close() {
+        bypass.close(); // first: nothing is probed or woken while HikariCP shuts down
         hikari.close();
     }
 

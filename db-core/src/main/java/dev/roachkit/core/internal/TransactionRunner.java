@@ -42,7 +42,7 @@ public final class TransactionRunner {
         this.ctx = ctx;
         this.password = ctx.settings().url().password();
         this.policy = RetryContext.policy(ctx.settings())
-                .handleIf(TransactionRunner::retryable)
+                .handleIf(this::retryable)
                 .onFailedAttempt(e -> {
                     if (retryable(e.getLastException())) {
                         counters.restart(SqlStates.first(e.getLastException()).orElse(null), e.getLastException());
@@ -53,7 +53,7 @@ public final class TransactionRunner {
     }
 
     /** Restarts and connections lost mid-block; never an ambiguous commit or a failure to borrow. */
-    static boolean retryable(Throwable t) {
+    boolean retryable(Throwable t) {
         if (t == null || t instanceof PoolTimeoutException || t instanceof TransactionRetrySQLException) {
             return false;
         }
@@ -64,7 +64,7 @@ public final class TransactionRunner {
                 return false;
             }
         }
-        return SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t);
+        return ctx.isRestart(t) || SqlStates.isConnectionFailure(t);
     }
 
     /**

@@ -40,6 +40,10 @@ public final class RetryInterceptor implements MethodInterceptor {
 
     /** The database's policy and counters, built on first use (the database may start after this advice). */
     private record Policy(Database db, RetryCounters counters, RetryPolicy<Object> retry) {
+        /** @return whether {@code db_lock_timeout} is set, making a lock wait that hit it a restart */
+        boolean lockTimeouts() {
+            return !db.settings().lockTimeout().isZero();
+        }
     }
 
     /** What the running attempt on this thread has done. */
@@ -144,7 +148,7 @@ public final class RetryInterceptor implements MethodInterceptor {
                             ? pmi.invocableClone() : invocation;
                     return copy.proceed();
                 } catch (Throwable t) {
-                    boolean restart = retryable(t);
+                    boolean restart = retryable(t, p.lockTimeouts());
                     if (restart && attempt.managed) {
                         // a managed connection leaves the counting of its restarts to whoever retries
                         p.counters.restart(SqlStates.first(t).orElse(null), t);
@@ -190,8 +194,9 @@ public final class RetryInterceptor implements MethodInterceptor {
             }
             // Restarts are counted where the attempt fails, and only on managed connections:
             // an unmanaged one (a transaction manager without roachkit's listener) counted it itself.
+            boolean lockTimeouts = !db.settings().lockTimeout().isZero();
             RetryPolicy<Object> retry = RetryContext.policy(db.settings())
-                    .handleIf(RetryInterceptor::retryable)
+                    .handleIf(t -> retryable(t, lockTimeouts))
                     .onRetry(e -> counters.blockRetries.increment())
                     .build();
             p = new Policy(db, counters, retry);
@@ -200,12 +205,17 @@ public final class RetryInterceptor implements MethodInterceptor {
         return p;
     }
 
-    /** A restart or a connection lost before COMMIT; never an unknown commit outcome or a full pool. */
-    static boolean retryable(Throwable t) {
+    /**
+     * A restart or a connection lost before COMMIT; never an unknown commit outcome or a full pool.
+     * With {@code db_lock_timeout} set, a lock wait that hit it (55P03) is a restart too, as it is
+     * for {@code db.transaction} blocks and the proxy.
+     */
+    static boolean retryable(Throwable t, boolean lockTimeouts) {
         if (t == null || t instanceof NotRepeatable || ambiguous(t) || has(t, PoolTimeoutException.class)) {
             return false;
         }
-        return SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t);
+        return SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t)
+                || (lockTimeouts && SqlStates.isLockNotAvailable(t));
     }
 
     private static boolean ambiguous(Throwable t) {
@@ -245,8 +255,8 @@ public final class RetryInterceptor implements MethodInterceptor {
                     + " retried. Check the data before running it again: " + t.getMessage(),
                     SqlStates.STATEMENT_COMPLETION_UNKNOWN, t);
         }
-        if (retryable(t)) {
-            Policy p = policy;
+        Policy p = policy;
+        if (retryable(t, p != null && p.lockTimeouts())) {
             if (p != null) {
                 p.counters.blockExhausted.increment();
             }

@@ -649,7 +649,7 @@ public final class RetryingConnection implements Connection {
         if (recovering) {
             throw e;
         }
-        boolean restart = SqlStates.isRestart(e);
+        boolean restart = ctx.isRestart(e);
         if (tx() == Tx.IDLE) {
             if (!restart || managed || !rerunnable || pinned() != null || lost || unreadableSql() != null) {
                 throw e;
@@ -736,7 +736,7 @@ public final class RetryingConnection implements Connection {
             plainRetry = true;
             return attempt(retry, true);
         } catch (SQLException x) {
-            if (!RetryContext.worthReplaying(x) || tx() != Tx.ACTIVE) {
+            if (!ctx.replayable(x) || tx() != Tx.ACTIVE) {
                 throw x; // a divergence (already given up), or the call's own error, which the application sees
             }
             // A restart or a lost link while running it again: the ordinary recovery takes over.
@@ -803,7 +803,7 @@ public final class RetryingConnection implements Connection {
                 throw (SQLException) cause;
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            if (cause instanceof SQLException sql && RetryContext.worthReplaying(sql)) {
+            if (cause instanceof SQLException sql && ctx.replayable(sql)) {
                 String why = "Gave up after " + attempts[0] + " attempts in "
                         + elapsed.toMillis() + " ms (db_retry_max_attempts = " + ctx.settings.retryMaxAttempts()
                         + ", db_retry_max_duration = " + Durations.human(ctx.settings.retryMaxDuration())
@@ -834,7 +834,7 @@ public final class RetryingConnection implements Connection {
                 replay();
             } catch (SQLException x) {
                 markIfBroken(x);
-                if (x instanceof TransactionRetrySQLException || !RetryContext.worthReplaying(x)) {
+                if (x instanceof TransactionRetrySQLException || !ctx.replayable(x)) {
                     throw x instanceof TransactionRetrySQLException ? x
                             : divergence("the replay failed (" + x.getMessage() + ")", x);
                 }
@@ -855,7 +855,7 @@ public final class RetryingConnection implements Connection {
                 // An auto-commit statement whose connection broke may have committed: never again.
                 throw new Final(x);
             }
-            if (RetryContext.worthReplaying(x)) {
+            if (ctx.replayable(x)) {
                 ctx.counters.restart(SqlStates.first(x).orElse(null), x);
                 if (replay) {
                     rollbackQuietly();

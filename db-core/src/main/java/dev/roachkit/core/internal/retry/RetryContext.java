@@ -36,8 +36,9 @@ public final class RetryContext {
     public RetryContext(Settings settings, RetryCounters counters) {
         this.settings = settings;
         this.counters = counters;
+        this.lockTimeoutRestarts = !settings.lockTimeout().isZero();
         this.replayPolicy = policy(settings)
-                .handleIf(RetryContext::worthReplaying)
+                .handleIf(this::replayable)
                 .build();
         int cap = settings.retryMaxConcurrent();
         this.turns = cap > 0 ? new java.util.concurrent.Semaphore(cap, true) : null;
@@ -97,6 +98,32 @@ public final class RetryContext {
                 .withMaxDuration(settings.retryMaxDuration())
                 .withBackoff(initial, settings.retryMaxBackoff())
                 .withJitter(JITTER);
+    }
+
+    /** Whether {@code db_lock_timeout} is set: a lock wait that hit it is then a restart. */
+    private final boolean lockTimeoutRestarts;
+
+    /**
+     * A restart: {@link SqlStates#isRestart}, or with {@code db_lock_timeout} set a statement that
+     * gave up waiting for a lock (55P03; PostgreSQL aborts the transaction, as for 40001).
+     *
+     * @param t the failure
+     * @return true when running the transaction again may succeed
+     */
+    public boolean isRestart(Throwable t) {
+        return SqlStates.isRestart(t) || (lockTimeoutRestarts && SqlStates.isLockNotAvailable(t));
+    }
+
+    /**
+     * {@link #worthReplaying(Throwable)} with this context's restarts ({@link #isRestart}).
+     *
+     * @param t the failure
+     * @return true for a restart or a lost connection that is not one of roachkit's own verdicts
+     */
+    public boolean replayable(Throwable t) {
+        return worthReplaying(t) || (lockTimeoutRestarts && t instanceof SQLException
+                && !(t instanceof TransactionRetrySQLException) && !(t instanceof AmbiguousCommitSQLException)
+                && SqlStates.isLockNotAvailable(t));
     }
 
     /** A restart or a lost connection, and not one of our own verdicts (divergence, ambiguous commit). */

@@ -1,0 +1,372 @@
+package dev.roachkit.core.internal;
+
+import com.zaxxer.hikari.pool.HikariPool;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ends HikariCP's connection-creation backoff as soon as the server accepts connections again.
+ *
+ * <p><b>The problem.</b> HikariCP 7.1.0 opens connections on one "connection adder" thread
+ * ({@code HikariPool$PoolEntryCreator.call}): after each failed attempt it calls
+ * {@code UtilityElf.quietlySleep(backoff)}, the backoff starting at 10 ms and doubling to 5 s. After
+ * an outage of a few seconds a borrower may wait up to 5 s after the server is back, longer than
+ * a short {@code db_connection_timeout}.
+ *
+ * <p><b>What this does.</b> It is the pool's {@link DataSource} (a thin wrapper around the driver's)
+ * and its {@link ThreadFactory}, so it knows which threads are ours and which of them failed their
+ * last connection attempt. While one of them is in that state, a watcher thread (ours) wakes
+ * every {@link #period} and, only when a borrower is waiting or the pool is below its minimum and
+ * the adder is asleep in HikariCP's backoff, opens one connection itself: the probe. When the
+ * probe succeeds the server is back: the probe is left for the adder to take, and the sleeping
+ * adder is interrupted. A server still down costs one refused connection attempt per period.
+ *
+ * <p><b>Why an interrupt is safe here</b> (HikariCP 7.1.0 bytecode, {@code javap -c -p}):
+ * {@code quietlySleep} catches the {@link InterruptedException} and sets the flag again; the loop
+ * then calls {@code shouldContinueCreating}, which consumes the flag with {@code Thread.interrupted()}
+ * and ends the task; {@link #wakeAdders} then submits a fresh creator task with
+ * {@code HikariPool.addBagItem}, whose first attempt takes the probe. A connect is never
+ * interrupted: an adder is interrupted only under {@link #lock}, only while its state is
+ * {@code BACKING_OFF} and its stack shows it inside {@code quietlySleep} called by
+ * {@code PoolEntryCreator.call}; to start a connect it must pass {@link #enter} under the same
+ * lock, which clears a flag we set that nothing consumed yet. Between the sleep and {@code enter}
+ * HikariCP runs only non-blocking code (arithmetic, {@code shouldContinueCreating}, its debug log
+ * line). An interrupt that lands on a thread whose task has just ended is absorbed by
+ * {@code ThreadPoolExecutor} (it clears the flag before the next task). A future HikariCP whose
+ * frames differ makes the stack check fail: no wake, HikariCP's own backoff, nothing worse.
+ *
+ * <p><b>Shut-down.</b> {@link #close()} runs before HikariCP's: the watcher stops, an untaken
+ * probe is closed, nothing is interrupted any more. A flag we set is not cleared once HikariCP's
+ * pool has left its normal state, so its own shut-down interrupts are never swallowed; a task
+ * submitted after HikariCP shut its executor down is discarded by HikariCP's policy.
+ *
+ * <p>No message or log line names the URL or the password. Thread-safe.
+ */
+public final class BackoffBypass implements DataSource, AutoCloseable {
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(BackoffBypass.class);
+
+    private enum State { IDLE, CONNECTING, BACKING_OFF, WOKEN }
+
+    /** One thread of ours; its state is read and written under {@link #lock}. */
+    private static final class Adder {
+        final Thread thread;
+        /** Written under {@link #lock}; read without it by the watcher's first, cheap look. */
+        volatile State state = State.IDLE;
+
+        Adder(Thread thread) {
+            this.thread = thread;
+        }
+    }
+
+    private final DataSource driver;
+    private final String poolName;
+    private final int minimumIdle;
+    private final long period;
+    private final Object lock = new Object();
+    private final Map<Thread, Adder> adders = new ConcurrentHashMap<>();
+    private final AtomicInteger threadNumber = new AtomicInteger();
+    private final AtomicInteger wakes = new AtomicInteger();
+    private final AtomicInteger handedOver = new AtomicInteger();
+    private final AtomicInteger failures = new AtomicInteger();
+    private volatile HikariPool pool;
+    /** A probe connection waiting for an adder; guarded by {@link #lock}. */
+    private Connection ready;
+    /** The watcher while one runs; guarded by {@link #lock}. */
+    private Thread watcher;
+    private boolean closed;
+
+    /**
+     * @param driver the driver's data source; every connection of the pool comes from it
+     * @param poolName for thread names and log lines
+     * @param minimumIdle the pool's minimum: below it, the pool wants connections even with no borrower
+     * @param period how often the watcher looks and probes while an adder backs off
+     */
+    public BackoffBypass(DataSource driver, String poolName, int minimumIdle, long period) {
+        this.driver = driver;
+        this.poolName = poolName;
+        this.minimumIdle = minimumIdle;
+        this.period = period;
+    }
+
+    /**
+     * Binds the started pool: until then the watcher does nothing.
+     *
+     * @param started HikariCP's pool ({@code HikariDataSource.getHikariPoolMXBean()})
+     */
+    public void attach(HikariPool started) {
+        this.pool = started;
+    }
+
+    /** @return the thread factory to give HikariCP: its threads are the only ones ever interrupted */
+    public ThreadFactory threadFactory() {
+        return r -> {
+            Thread t = new Thread(() -> {
+                try {
+                    r.run();
+                } finally {
+                    adders.remove(Thread.currentThread());
+                }
+            }, poolName + " hikari-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            adders.put(t, new Adder(t));
+            return t;
+        };
+    }
+
+    /** @return how many times a sleeping adder was woken because the server was back */
+    public int wakes() {
+        return wakes.get();
+    }
+
+    /** @return true while a watcher thread runs (an adder is in a failure streak and the bypass is open) */
+    public boolean watching() {
+        synchronized (lock) {
+            return watcher != null;
+        }
+    }
+
+    /** @return how many connection attempts of HikariCP's threads failed so far */
+    public int failures() {
+        return failures.get();
+    }
+
+    /** @return how many probe connections an adder took over */
+    public int handedOver() {
+        return handedOver.get();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        Adder me = adders.get(Thread.currentThread());
+        Connection probe = enter(me);
+        if (probe != null) {
+            handedOver.incrementAndGet();
+            leave(me, true);
+            return probe;
+        }
+        Connection c;
+        try {
+            c = driver.getConnection();
+        } catch (SQLException | RuntimeException | Error e) {
+            if (me != null) {
+                failures.incrementAndGet();
+            }
+            leave(me, false);
+            throw e;
+        }
+        leave(me, true);
+        return c;
+    }
+
+    /** A connect starts: a wake-up flag of ours still pending is cleared; a waiting probe is taken. */
+    private Connection enter(Adder me) {
+        if (me == null) {
+            return null; // not one of HikariCP's threads: never interrupted, never handed a probe
+        }
+        synchronized (lock) {
+            HikariPool p = pool;
+            if (me.state == State.WOKEN && (p == null || p.poolState == HikariPool.POOL_NORMAL)) {
+                Thread.interrupted();
+            }
+            me.state = State.CONNECTING;
+            Connection probe = ready;
+            ready = null;
+            return probe;
+        }
+    }
+
+    private void leave(Adder me, boolean connected) {
+        if (me == null) {
+            return;
+        }
+        synchronized (lock) {
+            me.state = connected ? State.IDLE : State.BACKING_OFF;
+            if (!connected && watcher == null && !closed) {
+                watcher = new Thread(this::watch, poolName + " reconnect-watch");
+                watcher.setDaemon(true);
+                watcher.start();
+            }
+        }
+    }
+
+    /** Runs while some adder is in a failure streak; see the class comment. */
+    private void watch() {
+        while (true) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(period));
+            synchronized (lock) {
+                closeQuietly(ready); // a probe no adder took within a period is not trusted any more
+                ready = null;
+                boolean streak = false;
+                for (Adder a : adders.values()) {
+                    streak |= a.state == State.BACKING_OFF || a.state == State.WOKEN;
+                }
+                if (closed || !streak) {
+                    watcher = null;
+                    return;
+                }
+            }
+            HikariPool p = pool;
+            if (p == null || p.poolState != HikariPool.POOL_NORMAL || !wanted(p) || sleepers().isEmpty()) {
+                continue;
+            }
+            Connection probe;
+            try {
+                probe = driver.getConnection();
+            } catch (SQLException | RuntimeException e) {
+                continue; // still down; HikariCP's adder keeps its own schedule
+            }
+            wakeAdders(p, probe);
+        }
+    }
+
+    /** Borrowers are waiting, or the pool is below its minimum: only then is a faster reconnect worth a probe. */
+    private boolean wanted(HikariPool p) {
+        return p.getThreadsAwaitingConnection() > 0 || p.getTotalConnections() < minimumIdle;
+    }
+
+    private List<Adder> sleepers() {
+        List<Adder> out = new ArrayList<>(1);
+        for (Adder a : adders.values()) {
+            if (a.state == State.BACKING_OFF && inBackoffSleep(a.thread)) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private void wakeAdders(HikariPool p, Connection probe) {
+        int woken = 0;
+        synchronized (lock) {
+            if (closed) {
+                closeQuietly(probe);
+                return;
+            }
+            ready = probe;
+            for (Adder a : adders.values()) {
+                // Checked again under the lock: enter() cannot run meanwhile, so the adder is not connecting.
+                if (a.state == State.BACKING_OFF && inBackoffSleep(a.thread)) {
+                    a.state = State.WOKEN;
+                    a.thread.interrupt();
+                    woken++;
+                }
+            }
+        }
+        if (woken > 0) {
+            wakes.addAndGet(woken);
+            LOG.debug("{} - the server accepts connections again: ending the connection adder's backoff", poolName);
+            // The woken task ends (shouldContinueCreating consumes the flag); a fresh one takes the probe.
+            p.addBagItem(Math.max(1, p.getThreadsAwaitingConnection()));
+        }
+    }
+
+    /**
+     * @return true when {@code t} is in HikariCP 7.1.0's backoff: {@code Thread.sleep} called by
+     *     {@code UtilityElf.quietlySleep} called by {@code HikariPool$PoolEntryCreator.call}
+     */
+    static boolean inBackoffSleep(Thread t) {
+        if (t.getState() != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        StackTraceElement[] stack = t.getStackTrace();
+        int i = 0;
+        while (i < stack.length && stack[i].getClassName().equals("java.lang.Thread")) {
+            i++;
+        }
+        return i > 0 && i + 1 < stack.length
+                && stack[i].getClassName().equals("com.zaxxer.hikari.util.UtilityElf")
+                && stack[i].getMethodName().equals("quietlySleep")
+                && stack[i + 1].getClassName().equals("com.zaxxer.hikari.pool.HikariPool$PoolEntryCreator")
+                && stack[i + 1].getMethodName().equals("call");
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (SQLException e) {
+            // a probe nobody used; nothing depends on it
+        }
+    }
+
+    /** Stops the watcher and closes an untaken probe; interrupts nothing. Call before closing the pool. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            closeQuietly(ready);
+            ready = null;
+            if (watcher != null) {
+                LockSupport.unpark(watcher);
+            }
+        }
+    }
+
+    /**
+     * Not used by HikariCP (the credentials are the driver data source's own).
+     *
+     * @throws SQLFeatureNotSupportedException always
+     */
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("the pool's credentials are fixed");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return driver.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        driver.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        driver.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return driver.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return driver.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return driver.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || driver.isWrapperFor(iface);
+    }
+
+    /** @return the pool name only: never the URL or the credentials */
+    @Override
+    public String toString() {
+        return "BackoffBypass[" + poolName + "]";
+    }
+}
