@@ -22,6 +22,7 @@ class BenchSmokeIT {
                 "journal bytes", "bytes/op", "## 5. Schema", "introspection queries", "## 6. Code generation",
                 "## 7. Reference: pgbench", "## 8. Goodput under connection cuts", "lost or doubled",
                 "## 9. Read-modify-write contention", "db_implicit_for_update = true", "divergence rate",
-                "## 10. Overload", "cap 4, hogs", "CPU µs/op", "## Targets");
+                "## 10. Overload", "roachkit, cap ", " hogs |", "worst stall ms", "CPU µs/op", "client CPU µs/op",
+                "ms from server back to first commit", "## Targets");
     }
 }
