@@ -38,6 +38,8 @@ class AllocReviewIT {
     private static final int CONNS = 2;
     private static final int SLOTS = 3;
     private static final int IN_PARAMS = 70;
+    private static final boolean CUTS = Boolean.getBoolean("roachkit.alloc.cuts");
+    private static dev.roachkit.testkit.FaultProxy cutter;
     private static final int MAX_LENGTH = Integer.getInteger("roachkit.alloc.length", 60);
     private static final String IN_SQL;
 
@@ -119,6 +121,8 @@ class AllocReviewIT {
                 name = "rollback";
             } else if (p < 92) {
                 name = "inject";
+            } else if (p < 94) {
+                name = CUTS ? "cut" : "thread";
             } else if (p < 96) {
                 name = "thread";
             } else if (p < 97) {
@@ -208,6 +212,9 @@ class AllocReviewIT {
                 } catch (SQLException x) {
                     inTx = false;
                 }
+                if (proxied && CUTS && (SqlStates.isConnectionFailure(e) || e instanceof AmbiguousCommitSQLException)) {
+                    return "GAVE UP after a cut: " + e;
+                }
                 if (e instanceof TransactionRetrySQLException) {
                     if (txError[c]) {
                         return "GAVE UP after an error " + e.getMessage();
@@ -216,6 +223,9 @@ class AllocReviewIT {
                 }
                 if (inTx) {
                     txError[c] = true;
+                }
+                if (Boolean.getBoolean("roachkit.alloc.debug")) {
+                    System.out.println((proxied ? "(b) " : "(a) ") + op + " -> " + e);
                 }
                 return "ERR";
             }
@@ -574,6 +584,12 @@ class AllocReviewIT {
                         return "inject " + set.getInt(1);
                     }
                 }
+                case "cut" -> {
+                    if (proxied) {
+                        cutter.cutAll();
+                    }
+                    return "cut";
+                }
                 case "reopen" -> {
                     conn.close();
                     for (int i = 0; i < SLOTS; i++) {
@@ -582,6 +598,7 @@ class AllocReviewIT {
                             byConnection[c][i] = true;
                         }
                         stmts[c][i] = null;
+                        rs[c][i] = null; // pgjdbc keeps a fetched result set readable after the connection closes; the proxy closes it (as before)
                     }
                     txError[c] = false;
                     conns[c] = open();
@@ -613,6 +630,11 @@ class AllocReviewIT {
         }
     }
 
+    /** The plain side runs without pgjdbc's batched-insert rewrite (which changes ON CONFLICT in a batch): so does the proxy. */
+    private static String sameDriverOptions(String url) {
+        return url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=false";
+    }
+
     @Test
     void generatedProgramsAgreeWithPlainPgjdbc(TestDatabase tdb) throws Exception {
         tdb.execute("CREATE TABLE IF NOT EXISTS kv (k BIGINT PRIMARY KEY, v BIGINT, s TEXT, d NUMERIC, b BYTEA)",
@@ -622,15 +644,18 @@ class AllocReviewIT {
                         + " RAISE EXCEPTION 'injected restart' USING ERRCODE = '40001'; END IF; RETURN 1; END $$");
         int programs = Integer.getInteger("roachkit.alloc.programs", 200);
         long seed = Long.getLong("roachkit.alloc.seed", System.nanoTime());
+        Long only = Long.getLong("roachkit.alloc.program");
         System.out.println("AllocReviewIT seed " + seed + ", programs " + programs);
         Random master = new Random(seed);
         int compared = 0;
         int inconclusive = 0;
+        cutter = dev.roachkit.testkit.FaultProxy.start(tdb.server().host(), tdb.server().port());
         try (Database db = Database.open(tdb.settings(Map.of("db_retry_initial_backoff", "1ms",
-                "db_retry_max_backoff", "2ms", "db_retry_max_attempts", 5)));
+                "db_retry_max_backoff", "2ms", "db_retry_max_attempts", 5, "db_url", sameDriverOptions(tdb.urlVia(cutter.port())),
+                "db_implicit_for_update", System.getProperty("roachkit.alloc.implicitForUpdate", "false"))));
              Connection admin = tdb.connect()) {
             for (int p = 0; p < programs; p++) {
-                long programSeed = master.nextLong();
+                long programSeed = only != null ? only : master.nextLong();
                 List<Op> ops = generate(new Random(programSeed), 10 + new Random(programSeed).nextInt(MAX_LENGTH));
                 reset(admin);
                 Run b = new Run(true, tdb, db, admin);
@@ -656,7 +681,9 @@ class AllocReviewIT {
                 compared++;
                 assertThat(bState).as("final table, program seed " + programSeed + " " + ops).isEqualTo(aState);
             }
-            System.out.println("AllocReviewIT proxy stats " + db.stats().retries());
+            System.out.println("AllocReviewIT proxy stats " + db.stats().retries() + ", cuts " + cutter.acceptedConnections());
+        } finally {
+            cutter.close();
         }
         System.out.println("AllocReviewIT compared " + compared + ", inconclusive " + inconclusive);
     }
