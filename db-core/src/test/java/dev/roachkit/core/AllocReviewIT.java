@@ -515,6 +515,10 @@ class AllocReviewIT {
                     if (set == null) {
                         return "none";
                     }
+                    if (set.isClosed()) {
+                        // asked first, so that the generator goes on past reExecutingInALockingTransactionClosesTheEarlierResultSet
+                        return "read: closed";
+                    }
                     try {
                         return "read " + rows(set, 1 + r.nextInt(2));
                     } catch (SQLException e) {
@@ -627,6 +631,46 @@ class AllocReviewIT {
                         .append(Arrays.toString(set.getBytes(5))).append('\n');
             }
             return b.toString();
+        }
+    }
+
+    /**
+     * Found by the generator with {@code -Droachkit.alloc.implicitForUpdate=true} (program seed
+     * 7291010200184179800): a prepared statement whose result set is open is executed again inside a
+     * transaction, where the proxy switches it to its FOR UPDATE form; pgjdbc closes the earlier result
+     * set on re-execution, the proxy leaves it open (it reads as exhausted instead of throwing).
+     */
+    @Test
+    void reExecutingInALockingTransactionClosesTheEarlierResultSet(TestDatabase tdb) throws Exception {
+        tdb.execute("CREATE TABLE IF NOT EXISTS kv (k BIGINT PRIMARY KEY, v BIGINT, s TEXT, d NUMERIC, b BYTEA)",
+                "DELETE FROM kv WHERE k IN (100, 101)", "INSERT INTO kv (k, v, s) VALUES (100, 1, 'a'), (101, 2, 'b')");
+        String sql = "SELECT k, s FROM kv WHERE k >= ? ORDER BY k";
+        try (Connection plain = tdb.connect()) {
+            assertThat(earlierResultSetAfterReExecution(plain, sql)).isEqualTo("threw");
+        }
+        try (Database db = Database.open(tdb.settings(Map.of("db_implicit_for_update", true)));
+             Connection proxied = db.connection()) {
+            assertThat(earlierResultSetAfterReExecution(proxied, sql)).isEqualTo("threw");
+        }
+    }
+
+    private static String earlierResultSetAfterReExecution(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, 100);
+            ResultSet first = ps.executeQuery(); // auto-commit: the plain form
+            assertThat(first.next()).isTrue();
+            c.setAutoCommit(false);
+            ResultSet second = ps.executeQuery(); // in a transaction: the proxy sends the FOR UPDATE form
+            assertThat(second.next()).isTrue();
+            String out;
+            try {
+                out = "next() = " + first.next() + ", isClosed() = " + first.isClosed();
+            } catch (SQLException e) {
+                out = "threw";
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            return out;
         }
     }
 
