@@ -739,7 +739,7 @@ class AllocReviewIT {
                 compared++;
                 assertThat(bState).as("final table, program seed " + programSeed + " " + ops).isEqualTo(aState);
             }
-            System.out.println("AllocReviewIT proxy stats " + db.stats().retries() + ", cuts " + cutter.acceptedConnections());
+            System.out.println("AllocReviewIT proxy stats " + db.stats().retries() + ", physical connections opened through the cutter " + cutter.acceptedConnections());
         } finally {
             cutter.close();
         }
