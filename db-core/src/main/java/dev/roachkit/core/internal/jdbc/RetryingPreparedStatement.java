@@ -81,9 +81,6 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
         if (want == locked) {
             return; // the common case: nothing to switch (and with the option off, nothing decided at all)
         }
-        if (want == locked) {
-            return;
-        }
         Statement next = other();
         locked = want;
         try {

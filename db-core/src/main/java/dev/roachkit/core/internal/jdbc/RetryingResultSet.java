@@ -113,11 +113,28 @@ public final class RetryingResultSet implements ResultSet {
         slot = -1;
     }
 
-    /** Its statement executed again or closed, which closes this result set too. */
-    void markClosed() {
+    /** Closed, by itself or by its statement, or retired by a later result of its statement. */
+    void retire() {
+        markClosed();
+    }
+
+    private void markClosed() {
         closed = true;
         slot = -1;
         conn().unregisterResultSet(this);
+    }
+
+    /**
+     * Its statement executed again or closed, which closes this result set too: the physical one
+     * as well, as it may belong to the statement's other physical form, which pgjdbc does not close.
+     */
+    void closedByStatement() {
+        markClosed();
+        try {
+            delegate.close();
+        } catch (SQLException ignored) {
+            // a result set of a broken connection: closed for the application all the same
+        }
     }
 
     /** An error from the driver that the application now sees: a replay could not show it the same again. */

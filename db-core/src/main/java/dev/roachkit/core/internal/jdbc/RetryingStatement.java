@@ -270,7 +270,12 @@ public class RetryingStatement implements Statement {
         if (rs == null) {
             return null;
         }
-        closeCurrent();
+        if (current != null) {
+            // A new result without an execution (getGeneratedKeys): pgjdbc keeps the earlier one
+            // readable, so only roachkit's books retire it.
+            current.retire();
+            current = null;
+        }
         RetryingResultSet w = new RetryingResultSet(conn, this, rs, slot);
         if (slot >= 0) {
             conn.registerResultSet(w);
@@ -281,13 +286,16 @@ public class RetryingStatement implements Statement {
 
     private void closeCurrent() {
         if (current != null) {
-            current.markClosed();
+            current.closedByStatement();
             current = null;
         }
     }
 
     final void beforeExecute(SqlText text) throws SQLException {
         checkOpen();
+        // pgjdbc closes a statement's result set when it executes again; a prepared statement that
+        // switched to its other physical form (implicit FOR UPDATE) would leave the old one open.
+        closeCurrent();
         conn.beforeExecute(text);
         if (!replayable()) {
             conn.notReplayable("it calls a stored procedure (CallableStatement)");
