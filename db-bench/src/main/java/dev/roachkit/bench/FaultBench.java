@@ -322,6 +322,9 @@ final class FaultBench {
     /** The lock timeout the contended cuts variants try ({@code db_lock_timeout}). */
     private static final String LOCK_TIMEOUT = System.getProperty("roachkit.bench.lockTimeout", "20ms");
 
+    /** The retry cap the contended cuts variants try ({@code db_retry_max_concurrent}). */
+    private static final String CAP = System.getProperty("roachkit.bench.cap", "4");
+
     /**
      * The same contended workload with {@code db_lock_timeout}: roachkit's two variants, and raw
      * with PostgreSQL's {@code lock_timeout} set the same way (no retry), to show what the setting
@@ -338,24 +341,30 @@ final class FaultBench {
                         accounts, t -> blindTransfer(raw, accounts, amb), amb, null, cutter(interval)));
             }
         }
+        settingVariants(threads, accounts, millis, interval, results, skip, "db_lock_timeout", LOCK_TIMEOUT);
+    }
+
+    /** roachkit's two variants of the contended workload with one setting changed. */
+    private void settingVariants(int threads, int accounts, long millis, long interval, Map<String, Outcome> results,
+                                 String skip, String key, String value) throws Exception {
         if (!skip.contains("pool")) {
             resetAccounts(accounts);
-            try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of("db_lock_timeout", LOCK_TIMEOUT))))) {
+            try (Database db = Database.open(settings.apply(dbSettings(threads, Map.of(key, value))))) {
                 AtomicLong amb = new AtomicLong();
-                results.put("roachkit `db.pool()`, `db_lock_timeout = " + LOCK_TIMEOUT + "`", measure(threads, millis,
+                results.put("roachkit `db.pool()`, `" + key + " = " + value + "`", measure(threads, millis,
                         accounts, t -> blindTransfer(db.pool(), accounts, amb), amb, db, cutter(interval)));
                 if (Boolean.getBoolean("roachkit.bench.verbose")) {
-                    System.err.println("cuts " + accounts + " db.pool() lock timeout: " + db.stats().retries());
+                    System.err.println("cuts " + accounts + " db.pool() " + key + ": " + db.stats().retries());
                 }
             }
         }
         if (!skip.contains("driver")) {
             resetAccounts(accounts);
             Map<String, String> props = new LinkedHashMap<>(retrySettings());
-            props.put("db_lock_timeout", LOCK_TIMEOUT);
+            props.put(key, value);
             try (HikariDataSource rk = roachkitDriverPool(threads, props)) {
                 AtomicLong amb = new AtomicLong();
-                results.put("`jdbc:roachkit:` in HikariCP, `db_lock_timeout = " + LOCK_TIMEOUT + "`", measure(threads,
+                results.put("`jdbc:roachkit:` in HikariCP, `" + key + " = " + value + "`", measure(threads,
                         millis, accounts, t -> blindTransfer(rk, accounts, amb), amb, null, cutter(interval)));
             }
         }
@@ -397,6 +406,7 @@ final class FaultBench {
         }
         if (accounts <= 10) {
             lockTimeoutVariants(threads, accounts, millis, interval, results, skip);
+            settingVariants(threads, accounts, millis, interval, results, skip, "db_retry_max_concurrent", CAP);
         }
         outcomeTable(results, "raw HikariCP + pgjdbc (no retry)", false);
         if (accounts <= 10) {
@@ -406,7 +416,9 @@ final class FaultBench {
                     + " swings between runs by several times, as queues form or are broken up (the cuts break them:"
                     + " without cuts all three variants are slower). `db_lock_timeout` (opt-in) gives such waits up"
                     + " early and retries them like restarts; raw with the same `lock_timeout` and no retry shows"
-                    + " what the server setting does alone.\n");
+                    + " what the server setting does alone. `db_retry_max_concurrent` (opt-in) lets only that many"
+                    + " transactions back off or retry at once: the rest wait for a turn instead of joining the"
+                    + " queues.\n");
         }
         for (Map.Entry<String, Outcome> e : results.entrySet()) {
             Outcome o = e.getValue();
