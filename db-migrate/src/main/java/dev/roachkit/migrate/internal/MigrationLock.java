@@ -145,6 +145,16 @@ public final class MigrationLock implements AutoCloseable {
             if (c == null) {
                 throw new SQLException("the PostgreSQL driver does not accept the URL", "08001");
             }
+            if (!settings.lockTimeout().isZero()) {
+                // db_lock_timeout is for the application's transactions: a renewal waiting a moment for
+                // the lease row (another instance trying to take the lock) must wait, not give the lock up.
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute("SET lock_timeout = 0");
+                } catch (SQLException e) {
+                    c.close();
+                    throw e;
+                }
+            }
             connection = c;
         }
         return connection;
