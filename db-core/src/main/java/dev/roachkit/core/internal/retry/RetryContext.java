@@ -115,23 +115,17 @@ public final class RetryContext {
     }
 
     /**
-     * {@link #worthReplaying(Throwable)} with this context's restarts ({@link #isRestart}).
+     * A restart ({@link #isRestart}) or a lost connection, and not one of roachkit's own verdicts
+     * (divergence, ambiguous commit).
      *
      * @param t the failure
-     * @return true for a restart or a lost connection that is not one of roachkit's own verdicts
+     * @return true when replaying the transaction may succeed
      */
     public boolean replayable(Throwable t) {
-        return worthReplaying(t) || (lockTimeoutRestarts && t instanceof SQLException
-                && !(t instanceof TransactionRetrySQLException) && !(t instanceof AmbiguousCommitSQLException)
-                && SqlStates.isLockNotAvailable(t));
-    }
-
-    /** A restart or a lost connection, and not one of our own verdicts (divergence, ambiguous commit). */
-    public static boolean worthReplaying(Throwable t) {
         if (t instanceof TransactionRetrySQLException || t instanceof AmbiguousCommitSQLException) {
             return false;
         }
-        return t instanceof SQLException && (SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t));
+        return t instanceof SQLException && (isRestart(t) || SqlStates.isConnectionFailure(t));
     }
 
     private volatile Settings.Isolation effectiveIsolation;
