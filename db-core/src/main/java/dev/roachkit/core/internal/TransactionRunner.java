@@ -128,7 +128,7 @@ public final class TransactionRunner {
                     } catch (SQLException | RuntimeException e) {
                         // A block about to back off and run again takes a turn now and keeps it through its
                         // backoffs and runs until it ends: the cap bounds the transactions retrying at once.
-                        if (!retryable(e) || ctx.settings().retryMaxAttempts() < 2) {
+                        if (!retryable(e)) {
                             throw e;
                         }
                         takeTurn(start, e);

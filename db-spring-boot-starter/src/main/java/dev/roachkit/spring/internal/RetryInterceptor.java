@@ -39,10 +39,9 @@ public final class RetryInterceptor implements MethodInterceptor {
     private volatile Policy policy;
 
     /** The database's policy and counters, built on first use (the database may start after this advice). */
-    private record Policy(Database db, RetryCounters counters, RetryPolicy<Object> retry) {
-        /** @return whether {@code db_lock_timeout} is set, making a lock wait that hit it a restart */
-        boolean lockTimeouts() {
-            return !db.settings().lockTimeout().isZero();
+    private record Policy(Database db, RetryContext ctx, RetryPolicy<Object> retry) {
+        RetryCounters counters() {
+            return ctx.counters();
         }
     }
 
@@ -129,13 +128,13 @@ public final class RetryInterceptor implements MethodInterceptor {
             throw new IllegalStateException(insideBlock(invocation.getMethod()));
         }
         Policy p = policy();
-        p.counters.blocks.increment();
+        p.counters().blocks.increment();
         long start = System.nanoTime();
         int[] attempts = {0};
         try {
             return Failsafe.with(p.retry).get(() -> {
                 attempts[0]++;
-                p.counters.blockAttempts.increment();
+                p.counters().blockAttempts.increment();
                 Attempt attempt = new Attempt();
                 CURRENT.set(attempt);
                 // Work that commits outside Spring's transactions: db.transaction blocks, and
@@ -148,10 +147,10 @@ public final class RetryInterceptor implements MethodInterceptor {
                             ? pmi.invocableClone() : invocation;
                     return copy.proceed();
                 } catch (Throwable t) {
-                    boolean restart = retryable(t, p.lockTimeouts());
+                    boolean restart = retryable(t, p.ctx());
                     if (restart && attempt.managed) {
                         // a managed connection leaves the counting of its restarts to whoever retries
-                        p.counters.restart(SqlStates.first(t).orElse(null), t);
+                        p.counters().restart(SqlStates.first(t).orElse(null), t);
                     }
                     long commits = attempt.commits
                             + (TransactionRunner.blocksCommittedOnThisThread() - blocksBefore)
@@ -170,7 +169,7 @@ public final class RetryInterceptor implements MethodInterceptor {
         } catch (RuntimeException | Error e) {
             throw outcome(e, attempts[0], start, invocation.getMethod());
         } finally {
-            p.counters.blockFinished(attempts[0], System.nanoTime() - start);
+            p.counters().blockFinished(attempts[0], System.nanoTime() - start);
         }
     }
 
@@ -186,20 +185,20 @@ public final class RetryInterceptor implements MethodInterceptor {
                         + " bean, for example @Bean(destroyMethod = \"close\") Database db(Environment env) {"
                         + " return Database.open(RoachkitSettings.load(env)); }", e);
             }
-            RetryCounters counters;
+            RetryContext ctx;
             try {
-                counters = db.pool().unwrap(PooledDataSource.class).retryContext().counters();
+                ctx = db.pool().unwrap(PooledDataSource.class).retryContext();
             } catch (SQLException e) {
                 throw new IllegalStateException("roachkit's DataSource does not unwrap to its pool", e);
             }
             // Restarts are counted where the attempt fails, and only on managed connections:
             // an unmanaged one (a transaction manager without roachkit's listener) counted it itself.
-            boolean lockTimeouts = !db.settings().lockTimeout().isZero();
+            RetryCounters counters = ctx.counters();
             RetryPolicy<Object> retry = RetryContext.policy(db.settings())
-                    .handleIf(t -> retryable(t, lockTimeouts))
+                    .handleIf(t -> retryable(t, ctx))
                     .onRetry(e -> counters.blockRetries.increment())
                     .build();
-            p = new Policy(db, counters, retry);
+            p = new Policy(db, ctx, retry);
             policy = p;
         }
         return p;
@@ -207,15 +206,18 @@ public final class RetryInterceptor implements MethodInterceptor {
 
     /**
      * A restart or a connection lost before COMMIT; never an unknown commit outcome or a full pool.
-     * With {@code db_lock_timeout} set, a lock wait that hit it (55P03) is a restart too, as it is
-     * for {@code db.transaction} blocks and the proxy.
+     * What counts as a restart is the database's own rule ({@link RetryContext#isRestart}), the one
+     * {@code db.transaction} blocks and the proxy use: with {@code db_lock_timeout} set, it includes
+     * a lock wait that hit it (55P03).
+     *
+     * @param t the failure
+     * @param ctx the database's retry context; null before the policy is built (plain restarts only)
      */
-    static boolean retryable(Throwable t, boolean lockTimeouts) {
+    static boolean retryable(Throwable t, RetryContext ctx) {
         if (t == null || t instanceof NotRepeatable || ambiguous(t) || has(t, PoolTimeoutException.class)) {
             return false;
         }
-        return SqlStates.isRestart(t) || SqlStates.isConnectionFailure(t)
-                || (lockTimeouts && SqlStates.isLockNotAvailable(t));
+        return (ctx == null ? SqlStates.isRestart(t) : ctx.isRestart(t)) || SqlStates.isConnectionFailure(t);
     }
 
     private static boolean ambiguous(Throwable t) {
@@ -256,9 +258,9 @@ public final class RetryInterceptor implements MethodInterceptor {
                     SqlStates.STATEMENT_COMPLETION_UNKNOWN, t);
         }
         Policy p = policy;
-        if (retryable(t, p != null && p.lockTimeouts())) {
+        if (retryable(t, p == null ? null : p.ctx())) {
             if (p != null) {
-                p.counters.blockExhausted.increment();
+                p.counters().blockExhausted.increment();
             }
             String state = SqlStates.first(t).orElse(null);
             return new TransactionRetryException("@RetryableTransaction " + where + " gave up after " + attempts

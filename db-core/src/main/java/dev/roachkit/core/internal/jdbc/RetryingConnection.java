@@ -783,12 +783,10 @@ public final class RetryingConnection implements Connection {
                     if (replay) {
                         rollbackQuietly(); // release the locks before backing off, not after
                     }
-                    if (ctx.settings.retryMaxAttempts() > 1) {
-                        // The turn is taken before the first backoff and kept through every backoff and
-                        // attempt until the retrying ends: the cap bounds the transactions retrying at once.
-                        waitForTurn(start, 2, first, replay);
-                        turn[0] = true;
-                    }
+                    // The turn is taken before the first backoff and kept through every backoff and
+                    // attempt until the retrying ends: the cap bounds the transactions retrying at once.
+                    waitForTurn(start, 2, first, replay);
+                    turn[0] = true;
                     throw first; // the failed call was attempt 1: let the policy back off before attempt 2
                 }
                 attempts[0]++;

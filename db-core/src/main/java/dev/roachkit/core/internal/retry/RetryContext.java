@@ -41,14 +41,16 @@ public final class RetryContext {
                 .handleIf(this::replayable)
                 .build();
         int cap = settings.retryMaxConcurrent();
-        this.turns = cap > 0 ? new java.util.concurrent.Semaphore(cap, true) : null;
+        // With one attempt allowed nothing ever retries, so nothing needs a turn: callers ask anyway.
+        this.turns = cap > 0 && settings.retryMaxAttempts() > 1 ? new java.util.concurrent.Semaphore(cap, true) : null;
     }
 
     /**
      * Waits for a turn to retry a transaction (its backoffs and its replays or block re-runs), when
      * {@code db_retry_max_concurrent} caps them: under overload, retries then queue (fairly) instead
      * of crowding out first attempts. A caller takes the turn before its first backoff and gives it
-     * back with {@link #endRetry()} when its retrying ends, however it ends.
+     * back with {@link #endRetry()} when its retrying ends, however it ends. Without a cap, or with
+     * {@code db_retry_max_attempts = 1} (no retry ever runs), it returns true at once and holds nothing.
      *
      * @param startNanos when the transaction's retrying began ({@link System#nanoTime()})
      * @return true with a turn (or no cap); false when none came within {@code db_retry_max_duration}
