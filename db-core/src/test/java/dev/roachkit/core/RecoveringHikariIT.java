@@ -158,6 +158,24 @@ class RecoveringHikariIT {
         await().atMost(Duration.ofMinutes(1)).until(() -> threadsOf("rh-healthy").isEmpty());
     }
 
+    /**
+     * A server that is up but refuses the login (here: no such database; the same for a wrong or
+     * rotated password) is no outage that ends: the watcher tries once after each of HikariCP's
+     * attempts, not every period, so the server sees no more failed logins than HikariCP's own backoff.
+     */
+    @Test
+    void aServerThatRefusesTheLoginIsNotProbedMoreOftenThanHikariCpTries(TestDatabase tdb) throws Exception {
+        HikariConfig c = config(tdb, tdb.server().port(), "rh-refused");
+        c.setJdbcUrl(RoachkitDriver.PREFIX + "postgresql://127.0.0.1:" + tdb.server().port() + "/no_such_database");
+        try (HikariDataSource pool = RecoveringHikari.start(c)) {
+            BackoffBypass bypass = pool.unwrap(BackoffBypass.class);
+            await().atMost(Duration.ofMinutes(2)).until(() -> bypass.failures() >= FAILURES_FOR_FIVE_SECONDS);
+            assertThat(bypass.probes()).isLessThanOrEqualTo(bypass.failures());
+            assertThatThrownBy(pool::getConnection).isInstanceOf(SQLTransientConnectionException.class)
+                    .hasRootCauseMessage("FATAL: database \"no_such_database\" does not exist");
+        }
+    }
+
     /** Every bean property of the configuration, read through its getters. */
     private static Map<String, Object> snapshot(HikariConfig c) throws Exception {
         Map<String, Object> out = new TreeMap<>();

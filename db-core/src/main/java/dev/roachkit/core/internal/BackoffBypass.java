@@ -1,6 +1,7 @@
 package dev.roachkit.core.internal;
 
 import com.zaxxer.hikari.pool.HikariPool;
+import dev.roachkit.core.SqlStates;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * every {@link #period} and, only when a borrower is waiting or the pool is below its minimum and
  * the adder is asleep in HikariCP's backoff, opens one connection itself: the probe. When the
  * probe succeeds the server is back: the probe is left for the adder to take, and the sleeping
- * adder is interrupted. A server still down costs one refused connection attempt per period.
+ * adder is interrupted. A server still down costs one refused connection attempt per period; a
+ * server that answers but refuses the probe (a login, a database, too many connections: any SQLSTATE
+ * but a connection failure) gets no further probe until HikariCP's thread has tried again.
  *
  * <p><b>Why an interrupt is safe here</b> (HikariCP 7.1.0 bytecode, {@code javap -c -p}):
  * {@code quietlySleep} catches the {@link InterruptedException} and sets the flag again; the loop
@@ -105,7 +108,14 @@ public final class BackoffBypass implements DataSource, AutoCloseable {
     private final AtomicInteger wakes = new AtomicInteger();
     private final AtomicInteger handedOver = new AtomicInteger();
     private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicInteger probes = new AtomicInteger();
     private volatile HikariPool pool;
+    /**
+     * Set when a probe reached a server that refused it (a login or a database refused, the server
+     * full): no outage that the next period could see end, so no further probe until HikariCP's
+     * thread tries again (cleared by {@link #enter}).
+     */
+    private volatile boolean probeHeld;
     /** What the last failed attempt of one of HikariCP's threads asked with: the probe's credentials. */
     private volatile Login lastLogin = NONE;
     /** A probe connection waiting for an adder; guarded by {@link #lock}. */
@@ -182,6 +192,11 @@ public final class BackoffBypass implements DataSource, AutoCloseable {
         return failures.get();
     }
 
+    /** @return how many probe connections the watcher tried to open */
+    public int probes() {
+        return probes.get();
+    }
+
     /** @return how many probe connections an adder took over */
     public int handedOver() {
         return handedOver.get();
@@ -236,6 +251,7 @@ public final class BackoffBypass implements DataSource, AutoCloseable {
         if (me == null) {
             return null; // not one of HikariCP's threads: never interrupted, never handed a probe
         }
+        probeHeld = false; // HikariCP tries again: the watcher may look again after this attempt
         synchronized (lock) {
             HikariPool p = pool;
             if (me.state == State.WOKEN && (p == null || p.poolState == HikariPool.POOL_NORMAL)) {
@@ -286,15 +302,19 @@ public final class BackoffBypass implements DataSource, AutoCloseable {
                 }
             }
             HikariPool p = pool;
-            if (p == null || p.poolState != HikariPool.POOL_NORMAL || !wanted(p) || sleepers().isEmpty()) {
+            if (p == null || p.poolState != HikariPool.POOL_NORMAL || probeHeld || !wanted(p) || sleepers().isEmpty()) {
                 continue;
             }
             Login login = lastLogin;
             Connection probe;
+            probes.incrementAndGet();
             try {
                 probe = open(login);
             } catch (SQLException | RuntimeException e) {
-                continue; // still down; HikariCP's adder keeps its own schedule
+                // Still down: HikariCP's adder keeps its own schedule. Refused by a server that is up:
+                // probing every period would only add failed logins to the server's, at 4 a second.
+                probeHeld = !SqlStates.isConnectionFailure(e);
+                continue;
             }
             wakeAdders(p, probe, login);
         }
