@@ -30,8 +30,9 @@ import java.util.Objects;
  * sent only to the pool's own thread, only while it is in HikariCP 7.1's backoff sleep, never
  * during a connect. A server still down costs one refused attempt per period; a server that
  * answers but refuses it (a wrong password, no such database, too many connections) gets no more
- * attempts than HikariCP's own; with no borrower waiting and the pool at its minimum, nothing is tried. A HikariCP version whose backoff looks
- * different is recognised as such and simply keeps its own schedule.
+ * attempts than HikariCP's own; with no borrower waiting and the pool at its minimum, nothing is
+ * tried. A HikariCP version whose backoff looks different is recognised as such and simply keeps
+ * its own schedule.
  *
  * <p><b>The pool.</b> The configuration is copied ({@link HikariConfig#copyStateTo}): the caller's
  * object is not changed, not even the pool name HikariCP generates when there is none, and may be

@@ -26,7 +26,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** {@link RecoveringHikari} used the wrong way: closed twice or in a race, borrowed from while closing, misconfigured, left without a server. */
+/**
+ * {@link RecoveringHikari} used the wrong way: closed twice or in a race, borrowed from while
+ * closing, misconfigured, left without a server.
+ */
 @ExtendWith(DatabaseExtension.class)
 class RecoveringHikariHostileIT {
     private static final String SECRET = "n0t-Th3-Re4l-pa55word";
@@ -146,7 +149,8 @@ class RecoveringHikariHostileIT {
             proxy.refuse();
             HikariConfig c = config(tdb, proxy.port(), "rh-failfast");
             c.setInitializationFailTimeout(1);
-            assertThatThrownBy(() -> RecoveringHikari.start(c)).isInstanceOf(HikariPool.PoolInitializationException.class);
+            assertThatThrownBy(() -> RecoveringHikari.start(c))
+                    .isInstanceOf(HikariPool.PoolInitializationException.class);
             await().atMost(Duration.ofMinutes(1)).until(() -> threadsOf("rh-failfast").isEmpty());
         }
     }

@@ -224,6 +224,27 @@ class RecoveringHikariIT {
         }
     }
 
+    @Test
+    void itsMxBeansAreHikariCpsRegisteredAndUnregisteredAsUsual(TestDatabase tdb) throws Exception {
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName poolBean = new javax.management.ObjectName("com.zaxxer.hikari:type=Pool (rh-jmx)");
+        javax.management.ObjectName configBean =
+                new javax.management.ObjectName("com.zaxxer.hikari:type=PoolConfig (rh-jmx)");
+        HikariConfig c = config(tdb, tdb.server().port(), "rh-jmx");
+        c.setRegisterMbeans(true);
+        try (HikariDataSource pool = RecoveringHikari.start(c)) {
+            assertThat(one(pool)).isEqualTo(1);
+            assertThat(jmx.isRegistered(poolBean)).isTrue();
+            assertThat(jmx.getAttribute(configBean, "MaximumPoolSize")).isEqualTo(2);
+            jmx.setAttribute(configBean, new javax.management.Attribute("MinimumIdle", 2));
+            assertThat(pool.getMinimumIdle()).isEqualTo(2);
+            await().atMost(Duration.ofMinutes(1))
+                    .until(() -> ((Integer) jmx.getAttribute(poolBean, "TotalConnections")) == 2);
+        }
+        assertThat(jmx.isRegistered(poolBean)).isFalse();
+        assertThat(jmx.isRegistered(configBean)).isFalse();
+    }
+
     private static void assertRejected(Consumer<HikariConfig> setting, String property) {
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl("jdbc:roachkit:postgresql://127.0.0.1:1/none");

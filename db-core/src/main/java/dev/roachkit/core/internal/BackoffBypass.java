@@ -125,7 +125,7 @@ public final class BackoffBypass implements DataSource, AutoCloseable {
     /** The watcher while one runs; guarded by {@link #lock}. */
     private Thread watcher;
     private boolean closed;
-    /** Periods the watcher has waited, since {@link #close()}, for HikariCP's pool to shut down; guarded by {@link #lock}. */
+    /** Periods the watcher waited since {@link #close()} for HikariCP to shut down; guarded by {@link #lock}. */
     private long periodsClosed;
 
     /**
