@@ -508,8 +508,10 @@ final class FaultBench {
 
     /**
      * Time from the server being back to the first committed transfer, after an outage long enough
-     * for HikariCP's connection-creation backoff to reach its 5 s cap: raw HikariCP waits out the
-     * sleep its adder is in; roachkit's pool wakes the adder once a probe connects (BackoffBypass).
+     * for HikariCP's connection-creation backoff to reach its 5 s cap: raw HikariCP, and
+     * {@code jdbc:roachkit:} in a plain HikariCP, wait out the sleep their adder is in; roachkit's pool,
+     * and {@code jdbc:roachkit:} in a HikariCP started by {@code RecoveringHikari.start}, wake the adder
+     * once a probe connects (BackoffBypass).
      */
     void recovery() throws Exception {
         int rounds = quick ? 1 : 5;
@@ -538,6 +540,24 @@ final class FaultBench {
             try (Database db = Database.open(settings.apply(m))) {
                 HikariDataSource hikari = db.pool().unwrap(dev.roachkit.core.internal.PooledDataSource.class).hikari();
                 recoveryRow("roachkit `db.pool()`", db.pool(), hikari, proxy, rounds, outage, accounts);
+            }
+            // The same user configuration twice: in a plain HikariDataSource, then through the helper.
+            HikariConfig rk = new HikariConfig();
+            rk.setPoolName("jdbc-roachkit-recovery");
+            rk.setDriverClassName(RoachkitDriver.class.getName());
+            rk.setJdbcUrl(RoachkitDriver.PREFIX + "postgresql://127.0.0.1:" + proxy.port() + "/" + database);
+            rk.setUsername("postgres");
+            rk.setMaximumPoolSize(2);
+            rk.setMinimumIdle(2);
+            rk.setInitializationFailTimeout(-1);
+            rk.addDataSourceProperty("ApplicationName", APP);
+            try (HikariDataSource plain = new HikariDataSource(rk)) {
+                recoveryRow("`jdbc:roachkit:` in HikariCP", plain, plain, proxy, rounds, outage, accounts);
+            }
+            rk.setPoolName("jdbc-roachkit-recovering");
+            try (HikariDataSource recovering = dev.roachkit.core.RecoveringHikari.start(rk)) {
+                recoveryRow("`jdbc:roachkit:` in HikariCP via `RecoveringHikari.start`", recovering, recovering, proxy,
+                        rounds, outage, accounts);
             }
         }
     }

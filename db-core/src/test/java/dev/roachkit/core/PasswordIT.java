@@ -126,4 +126,45 @@ class PasswordIT {
             assertThat(logs.text()).contains("HikariPool").contains("dataSourceProperties");
         }
     }
+
+    /**
+     * {@link RecoveringHikari}: credentials as in HikariCP, including a password changed at run time
+     * through HikariCP's configuration MXBean (the next connection uses it); no password in a
+     * message, a log line or a toString.
+     */
+    @Test
+    void recoveringHikariTakesCredentialsAsHikariCpDoesAndNeverShowsThem() throws Exception {
+        com.zaxxer.hikari.HikariConfig c = new com.zaxxer.hikari.HikariConfig();
+        c.setPoolName("rh-password");
+        c.setJdbcUrl(RoachkitDriver.PREFIX + "postgresql://127.0.0.1:" + pg.getPort() + "/postgres?sslmode=disable");
+        c.setUsername("app");
+        c.setPassword(PASSWORD);
+        c.setMaximumPoolSize(1);
+        c.setConnectionTimeout(1000);
+        c.setInitializationFailTimeout(-1);
+        try (LogCapture logs = new LogCapture();
+             com.zaxxer.hikari.HikariDataSource pool = RecoveringHikari.start(c)) {
+            try (Connection conn = pool.getConnection()) {
+                assertThat(conn.isValid(2)).isTrue();
+            }
+            pool.getHikariConfigMXBean().setPassword(WRONG);
+            pool.getHikariPoolMXBean().softEvictConnections();
+            assertThatThrownBy(pool::getConnection).isInstanceOfSatisfying(java.sql.SQLException.class, e -> {
+                assertThat(SqlStates.all(e)).contains("28P01");
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    assertNoSecret(String.valueOf(t.getMessage()));
+                }
+            });
+            pool.getHikariConfigMXBean().setPassword(PASSWORD);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1)).ignoreExceptions().until(() -> {
+                try (Connection conn = pool.getConnection()) {
+                    return conn.isValid(2);
+                }
+            });
+            assertNoSecret(pool.toString());
+            assertNoSecret(String.valueOf(pool.getDataSource()));
+            assertNoSecret(logs.text());
+            assertThat(logs.text()).contains("rh-password").contains("28P01");
+        }
+    }
 }

@@ -2,8 +2,6 @@ package dev.roachkit.core.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.pool.HikariPool;
-import com.zaxxer.hikari.util.DriverDataSource;
 import dev.roachkit.core.Settings;
 import java.util.Properties;
 
@@ -59,7 +57,7 @@ public final class PoolFactory {
 
     /**
      * A started pool and the {@link BackoffBypass} that ends HikariCP's creation backoff when the
-     * server is back; close the bypass first, then the pool.
+     * server is back; closing the pool closes the bypass first.
      *
      * @param hikari the pool
      * @param bypass its data source and thread factory
@@ -68,37 +66,15 @@ public final class PoolFactory {
     }
 
     /**
-     * Starts a pool whose connections come through a {@link BackoffBypass}.
+     * Starts a pool whose connections come through a {@link BackoffBypass}
+     * ({@link RecoveringDataSource}, shared with {@code RecoveringHikari}).
      *
      * @param settings validated settings
      * @param poolName used in HikariCP's log lines and thread names
      * @return the started pool and its bypass
      */
     public static Started start(Settings settings, String poolName) {
-        HikariConfig c = config(settings, poolName);
-        // The same driver data source HikariCP would build from these fields, built here so that it
-        // can be wrapped; HikariCP then ignores jdbcUrl and the properties, and keeps masking nothing
-        // new: the wrapper's toString names only the pool.
-        DriverDataSource driver = new DriverDataSource(c.getJdbcUrl(), c.getDriverClassName(),
-                c.getDataSourceProperties(), c.getUsername(), c.getPassword());
-        BackoffBypass bypass = new BackoffBypass(driver, poolName, c.getMinimumIdle(), probePeriodMillis(settings));
-        // HikariCP calls getConnection() when it holds no user name; the credentials live in the driver's properties.
-        c.setUsername(null);
-        c.setPassword(null);
-        c.setDataSource(bypass);
-        c.setThreadFactory(bypass.threadFactory());
-        HikariDataSource hikari = new HikariDataSource(c);
-        if (hikari.getHikariPoolMXBean() instanceof HikariPool pool) {
-            bypass.attach(pool);
-        }
-        return new Started(hikari, bypass);
-    }
-
-    /**
-     * How often a pool whose connection adder backs off checks whether the server is back: a quarter
-     * of the connection timeout, so a borrower still has most of its wait left, within 20..250 ms.
-     */
-    static long probePeriodMillis(Settings settings) {
-        return Math.max(20, Math.min(250, settings.connectionTimeout().toMillis() / 4));
+        RecoveringDataSource hikari = RecoveringDataSource.start(config(settings, poolName));
+        return new Started(hikari, hikari.bypass());
     }
 }

@@ -153,7 +153,7 @@ public final class PooledDataSource implements DataSource {
 
     /** Closes every connection and the pool; idempotent. */
     public void close() {
-        bypass.close(); // first: nothing is probed or woken while HikariCP shuts down
+        bypass.close(); // first: no probe, no wake-up while HikariCP shuts down (hikari.close() does it too)
         hikari.close();
     }
 

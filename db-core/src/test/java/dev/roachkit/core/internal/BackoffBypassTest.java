@@ -24,7 +24,7 @@ class BackoffBypassTest {
 
     @Test
     void aFailureOnAThreadItDidNotCreateIsNotCountedAndStartsNoWatcher() {
-        BackoffBypass bypass = new BackoffBypass(down(), "p", 1, 20);
+        BackoffBypass bypass = new BackoffBypass(down(), "p", 20);
         assertThatThrownBy(bypass::getConnection).isInstanceOf(SQLException.class);
         assertThat(bypass.failures()).isZero();
         assertThat(bypass.watching()).isFalse();
@@ -32,7 +32,7 @@ class BackoffBypassTest {
 
     @Test
     void aFailureOnItsOwnThreadStartsTheWatcherAndCloseStopsIt() throws Exception {
-        BackoffBypass bypass = new BackoffBypass(down(), "p", 1, 20);
+        BackoffBypass bypass = new BackoffBypass(down(), "p", 20);
         AtomicReference<Throwable> seen = new AtomicReference<>();
         Thread t = bypass.threadFactory().newThread(() -> {
             try {
@@ -74,7 +74,41 @@ class BackoffBypassTest {
     }
 
     @Test
+    void credentialsReachTheDriversDataSourceAsHikariCpPassedThem() throws Exception {
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.sql.Connection connection = (java.sql.Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> null);
+        DataSource driver = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    asked.add(method.getName() + (args == null ? "()" : java.util.Arrays.toString(args)));
+                    return connection;
+                });
+        BackoffBypass bypass = new BackoffBypass(driver, "p", 20);
+        assertThat(bypass.getConnection("app", "pw")).isSameAs(connection);
+        assertThat(bypass.getConnection()).isSameAs(connection);
+        assertThat(asked).containsExactly("getConnection[app, pw]", "getConnection()");
+    }
+
+    @Test
+    void itUnwrapsToTheDriversDataSourceAsHikariCpDoesWithoutIt() throws Exception {
+        com.zaxxer.hikari.util.DriverDataSource driver = new com.zaxxer.hikari.util.DriverDataSource(
+                "jdbc:postgresql://127.0.0.1:1/none", "org.postgresql.Driver", new java.util.Properties(), "u", "pw");
+        BackoffBypass bypass = new BackoffBypass(driver, "p", 20);
+        assertThat(bypass.isWrapperFor(com.zaxxer.hikari.util.DriverDataSource.class)).isTrue();
+        assertThat(bypass.unwrap(com.zaxxer.hikari.util.DriverDataSource.class)).isSameAs(driver);
+        assertThat(bypass.unwrap(BackoffBypass.class)).isSameAs(bypass);
+    }
+
+    @Test
+    void theProbePeriodIsAQuarterOfTheConnectionTimeoutWithin20To250Ms() {
+        assertThat(BackoffBypass.probePeriodMillis(1_000)).isEqualTo(250);
+        assertThat(BackoffBypass.probePeriodMillis(600)).isEqualTo(150);
+        assertThat(BackoffBypass.probePeriodMillis(40)).isEqualTo(20);
+        assertThat(BackoffBypass.probePeriodMillis(Integer.MAX_VALUE)).isEqualTo(250);
+    }
+
+    @Test
     void itsNameIsThePoolsOnly() {
-        assertThat(new BackoffBypass(down(), "roachkit-7", 1, 20).toString()).isEqualTo("BackoffBypass[roachkit-7]");
+        assertThat(new BackoffBypass(down(), "roachkit-7", 20).toString()).isEqualTo("BackoffBypass[roachkit-7]");
     }
 }
