@@ -34,15 +34,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RecoveringHikariHostileIT {
     private static final String SECRET = "n0t-Th3-Re4l-pa55word";
 
+    /** {@link RecoveringHikariIT}'s configuration, its sessions named after the pool (to find leftovers). */
     private static HikariConfig config(TestDatabase tdb, int port, String poolName) {
-        HikariConfig c = new HikariConfig();
-        c.setPoolName(poolName);
-        c.setJdbcUrl(RoachkitDriver.PREFIX + "postgresql://127.0.0.1:" + port + "/" + tdb.name() + "?sslmode=disable");
-        c.setUsername("postgres");
-        c.setMinimumIdle(1);
-        c.setMaximumPoolSize(2);
-        c.setConnectionTimeout(1500);
-        c.setInitializationFailTimeout(-1);
+        HikariConfig c = RecoveringHikariIT.config(tdb, port, poolName);
         c.addDataSourceProperty("ApplicationName", poolName);
         return c;
     }

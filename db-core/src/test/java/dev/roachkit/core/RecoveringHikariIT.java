@@ -45,7 +45,7 @@ class RecoveringHikariIT {
     private static final String SECRET = "n0t-Th3-Re4l:pa55@word/x";
 
     /** Through the proxy, one TCP connection per attempt (no SSL retry), and a borrower's wait of 1.5 s. */
-    private static HikariConfig config(TestDatabase tdb, int port, String poolName) {
+    static HikariConfig config(TestDatabase tdb, int port, String poolName) {
         HikariConfig c = new HikariConfig();
         c.setPoolName(poolName);
         c.setJdbcUrl(RoachkitDriver.PREFIX + "postgresql://127.0.0.1:" + port + "/" + tdb.name() + "?sslmode=disable");
