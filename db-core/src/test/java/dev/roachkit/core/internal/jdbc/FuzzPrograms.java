@@ -75,7 +75,8 @@ final class FuzzPrograms {
     /**
      * @param excluded categories left out (named, and printed by the caller)
      * @param maxOps the longest program
-     * @return programs whose steps avoid the excluded categories, most of them opening a transaction first
+     * @return programs whose steps avoid the excluded categories, most of them opening a transaction first,
+     *     half of them with {@code db_lock_timeout} set in the proxied run
      */
     static Arbitrary<FuzzProgram> programs(Set<FuzzCategory> excluded, int maxOps) {
         List<Tuple.Tuple2<Integer, Arbitrary<FuzzOp>>> kept = new ArrayList<>();
@@ -86,18 +87,21 @@ final class FuzzPrograms {
         }
         Arbitrary<FuzzOp> op = Arbitraries.frequencyOf(kept);
         // Most programs make 1-3 physical calls per step; faults beyond the last call are wasted.
-        Arbitrary<Fault> fault = Combinators.combine(Arbitraries.integers().between(0, 2 * maxOps),
-                Arbitraries.integers().between(0, 2)).as(Fault::new);
+        // Two faults in three are restarts or losses (variants 0..2), one in three a lock timeout (3..5).
+        Arbitrary<Integer> variant = Arbitraries.frequency(Tuple.of(2, 0), Tuple.of(2, 1), Tuple.of(2, 2),
+                Tuple.of(1, 3), Tuple.of(1, 4), Tuple.of(1, 5));
+        Arbitrary<Fault> fault = Combinators.combine(Arbitraries.integers().between(0, 2 * maxOps), variant)
+                .as(Fault::new);
         return Combinators.combine(Arbitraries.frequency(Tuple.of(3, true), Tuple.of(1, false)),
                 op.list().ofMinSize(1).ofMaxSize(maxOps).withSizeDistribution(RandomDistribution.uniform()),
-                fault.list().ofMinSize(1).ofMaxSize(3))
-                .as((tx, ops, faults) -> {
+                fault.list().ofMinSize(1).ofMaxSize(3), Arbitraries.of(false, true))
+                .as((tx, ops, faults, lockTimeoutRetries) -> {
                     List<FuzzOp> all = new ArrayList<>(ops.size() + 1);
                     if (tx) {
                         all.add(new FuzzOps.SetAutoCommit(false));
                     }
                     all.addAll(ops);
-                    return new FuzzProgram(all, faults);
+                    return new FuzzProgram(all, faults, lockTimeoutRetries);
                 });
     }
 }
