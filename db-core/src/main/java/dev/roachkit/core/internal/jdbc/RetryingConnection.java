@@ -1113,7 +1113,9 @@ public final class RetryingConnection implements Connection {
             }
         } catch (SQLException e) {
             markIfBroken(e);
-            if (SqlStates.isRestart(e) && !SqlStates.isAmbiguous(e)) {
+            // ctx's rule, not SqlStates': with db_lock_timeout a deferred check that hit lock_timeout
+            // (55P03) at COMMIT aborted the transaction just as 40001 does
+            if (ctx.isRestart(e) && !SqlStates.isAmbiguous(e)) {
                 recoverCommit(e, commit); // aborted, not committed: safe to replay
                 return;
             }
@@ -1205,8 +1207,8 @@ public final class RetryingConnection implements Connection {
                 delegate.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            if (SqlStates.isRestart(e) && !SqlStates.isAmbiguous(e)) {
-                throw e;
+            if (ctx.isRestart(e) && !SqlStates.isAmbiguous(e)) {
+                throw e; // aborted, not committed: the replay loop takes it like any restart
             }
             markIfBroken(e);
             ctx.counters.ambiguousCommits.increment();
