@@ -77,7 +77,9 @@ import java.util.concurrent.Executor;
  *     isolation turns it off for the rest of it. Queries then go out with {@code FOR UPDATE} where
  *     {@link LockingRead} allows; the journal holds the text sent, and prepared statements keep
  *     both physical forms. Auto-commit (IDLE) never locks. A lock the server refuses is undone
- *     like a restart ({@link #lockRefused}): roll back, replay, run the call again plain.</li>
+ *     like a restart ({@link #lockRefused}): roll back, replay, run the call again plain; so is
+ *     one that waited past the session's {@code lock_timeout} when {@code db_lock_timeout} is off
+ *     ({@link #implicitLockTimedOut}; with it, that is a restart and the replay keeps the lock).</li>
  * <li>A transaction (or auto-commit statement) about to retry takes a turn from
  *     {@code db_retry_max_concurrent} before its first backoff and keeps it through its backoffs
  *     and attempts until the retrying ends; no turn in time is a give-up.</li>
@@ -693,9 +695,24 @@ public final class RetryingConnection implements Connection {
     }
 
     /**
+     * Whether a call sent with the implicit {@code FOR UPDATE} failed because that lock waited
+     * past the session's {@code lock_timeout} (55P03) while {@code db_lock_timeout} is off: a
+     * timeout the query the application sent would never have hit, so it is handled as a refused
+     * lock ({@link #lockRefused}) for this call, and the text stays locking. With
+     * {@code db_lock_timeout} set it is a restart ({@link RetryContext#isRestart}) and replayed as one.
+     *
+     * @param e the failure of a call sent with the implicit lock
+     * @return whether the call should run again without the lock
+     */
+    boolean implicitLockTimedOut(SQLException e) {
+        return LockingRead.timedOut(e) && !ctx.isRestart(e);
+    }
+
+    /**
      * The server refused the implicit {@code FOR UPDATE} of the call that failed (the caller has
-     * already marked its text plain with {@link LockingRead#refused}): the application never asked
-     * for the lock, so it must not see the error. The transaction is rolled back and brought back
+     * already marked its text plain with {@link LockingRead#refused}), or that lock timed out
+     * ({@link #implicitLockTimedOut}): the application never asked for the lock, so it must not see
+     * the error. The transaction is rolled back and brought back
      * where the application left it, and the call runs again without the lock: with a roll back
      * alone when the call was the transaction's first work, else by replaying the journal like a
      * restart (the replay checks everything the application observed). When neither is possible
