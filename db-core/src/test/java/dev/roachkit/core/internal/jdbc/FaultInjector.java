@@ -56,8 +56,14 @@ final class FaultInjector {
     /** The calls (logical injector) whose planned 55P03 was really raised. */
     private final Set<Integer> raised = new HashSet<>();
     private int calls;
+    private int losses;
     private int lastFailedCall = -1;
     private Throwable lastFailure;
+    /** Logical injector over roachkit's connection: whether it could replay the transaction before a call. */
+    private final java.util.function.BooleanSupplier recording;
+    private boolean recordingBeforeLastFailure;
+    /** The real lock waits (55P03) of statements sent with a FOR UPDATE, which fuzz programs never write. */
+    private final Set<Throwable> lockingReadWaits = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** Opens a bare pgjdbc connection. */
     @FunctionalInterface
@@ -87,6 +93,7 @@ final class FaultInjector {
         this.locks = locks;
         this.injected = injected;
         this.logical = false;
+        this.recording = null;
         Map<Integer, Integer> variants = new HashMap<>();
         for (Fault f : faults) {
             variants.putIfAbsent(f.call(), f.variant());
@@ -94,7 +101,7 @@ final class FaultInjector {
         this.variants = variants;
     }
 
-    private FaultInjector(LockHolder locks, Map<Integer, Fault.Kind> kinds) {
+    private FaultInjector(LockHolder locks, Map<Integer, Fault.Kind> kinds, java.util.function.BooleanSupplier recording) {
         this.rollbackLoss = true;
         this.inAborted = true;
         this.atAutocommitBatch = true;
@@ -103,6 +110,7 @@ final class FaultInjector {
         this.locks = locks;
         this.injected = kind -> { };
         this.logical = true;
+        this.recording = recording;
         this.plan.putAll(kinds);
         this.variants = Map.of();
     }
@@ -113,10 +121,30 @@ final class FaultInjector {
      *
      * @param locks holds row locks for {@link Fault.Kind#LOCK_WAIT} and {@link Fault.Kind#COMMIT_LOCK_WAIT}
      * @param kinds program call index to the lock-timeout kind to inject there (empty: only numbers)
+     * @param recording asked before each call whether roachkit's connection could replay the
+     *     transaction the call runs in; null for plain pgjdbc
      * @return the injector; {@link #wrap} the program's connection with it
      */
-    static FaultInjector logical(LockHolder locks, Map<Integer, Fault.Kind> kinds) {
-        return new FaultInjector(locks, kinds);
+    static FaultInjector logical(LockHolder locks, Map<Integer, Fault.Kind> kinds,
+                                 java.util.function.BooleanSupplier recording) {
+        return new FaultInjector(locks, kinds, recording);
+    }
+
+    /**
+     * @param failure what the program's last failed call threw
+     * @return whether roachkit's connection could replay the transaction just before that call
+     */
+    boolean recordingBefore(Throwable failure) {
+        return failure == lastFailure && recordingBeforeLastFailure;
+    }
+
+    /**
+     * @param failure a 55P03 this injector made the server raise
+     * @return whether it was a real lock wait of a statement sent with {@code FOR UPDATE} (the
+     *     implicit one: fuzz programs never write it)
+     */
+    boolean onLockingRead(Throwable failure) {
+        return lockingReadWaits.contains(failure);
     }
 
     /**
@@ -156,6 +184,11 @@ final class FaultInjector {
         opened.add(raw);
         return (Connection) Proxy.newProxyInstance(FaultInjector.class.getClassLoader(),
                 new Class<?>[] {Connection.class}, new OnConnection(raw));
+    }
+
+    /** @return the backends this injector killed so far */
+    int losses() {
+        return losses;
     }
 
     /** @return the number of planned-point calls seen so far */
@@ -235,6 +268,7 @@ final class FaultInjector {
     }
 
     private void kill(Connection raw) throws SQLException {
+        losses++;
         int pid = raw.unwrap(PGConnection.class).getBackendPID();
         try (Statement st = side.createStatement()) {
             st.executeQuery("SELECT pg_terminate_backend(" + pid + ", 5000)").close();
@@ -257,11 +291,13 @@ final class FaultInjector {
     /** Runs one program or physical call with the planned fault, if any; remembers what it threw. */
     private Object site(Connection raw, String site, Object target, Method m, Object[] args) throws Throwable {
         int index = calls;
+        boolean recordingBefore = recording != null && recording.getAsBoolean();
         try {
             return inject(raw, site, target, m, args);
         } catch (Throwable t) {
             lastFailedCall = index;
             lastFailure = t;
+            recordingBeforeLastFailure = recordingBefore;
             if (logical && plan.containsKey(index) && lockTimeouts.containsKey(t)) {
                 raised.add(index);
             }
@@ -331,6 +367,13 @@ final class FaultInjector {
                 }
                 try {
                     return callExpectingLockTimeout(kind, target, m, args);
+                } catch (SQLException e) {
+                    String sent = args != null && args.length > 0 && args[0] instanceof String text ? text
+                            : String.valueOf(target); // pgjdbc's prepared statement prints its SQL
+                    if (lockTimeouts.containsKey(e) && sent.toUpperCase(java.util.Locale.ROOT).contains("FOR UPDATE")) {
+                        lockingReadWaits.add(e);
+                    }
+                    throw e;
                 } finally {
                     locks.release();
                 }

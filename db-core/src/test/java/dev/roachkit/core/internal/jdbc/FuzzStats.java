@@ -17,6 +17,8 @@ final class FuzzStats {
     /** 55P03 failures that reached the program, without db_lock_timeout / with it (auto-commit, not re-sent). */
     long lockTimeoutsSeenOff;
     long lockTimeoutsSeenOn;
+    /** Of those, the implicit FOR UPDATE's own timeouts in transactions that could not be replayed. */
+    long implicitLockTimeoutsSeen;
     long mismatches;
     final Map<Fault.Kind, Long> faults = new EnumMap<>(Fault.Kind.class);
     final Map<String, Long> outcomes = new TreeMap<>();
@@ -35,10 +37,12 @@ final class FuzzStats {
                 .sum();
         return String.format("[differential fuzz] programs=%d (db_lock_timeout on %d, off %d) statements=%d"
                         + " faults=%d (55P03: %d) %s replays=%d (accepted %d) 55P03 taken as restarts=%d"
-                        + " 55P03 reaching the program: off %d, on %d (auto-commit, not re-sent)"
+                        + " 55P03 reaching the program: off %d, on %d (auto-commit, not re-sent),"
+                        + " of them %d of an implicit FOR UPDATE, unreplayable"
                         + " outcomes=%s mismatches=%d in %d s",
                 programs, lockTimeoutPrograms, programs - lockTimeoutPrograms, statements, injected, locks, faults,
-                replays, replaysSucceeded, lockTimeoutRestarts, lockTimeoutsSeenOff, lockTimeoutsSeenOn, outcomes,
+                replays, replaysSucceeded, lockTimeoutRestarts, lockTimeoutsSeenOff, lockTimeoutsSeenOn,
+                implicitLockTimeoutsSeen, outcomes,
                 mismatches, millis / 1000);
     }
 }
