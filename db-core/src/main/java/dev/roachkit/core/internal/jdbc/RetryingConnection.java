@@ -60,7 +60,10 @@ import java.util.concurrent.Executor;
  * <li>ACTIVE and recording: a restart, or a lost link, rolls back (or reconnects), backs off
  *     and replays; the digest must be equal, any other error in the replay is a divergence.
  *     Give-up moves to FAILED.</li>
- * <li>ACTIVE and unreplayable: a restart or a lost link gives up at once.</li>
+ * <li>ACTIVE and unreplayable: a restart or a lost link gives up at once. A transaction the
+ *     application opened with SQL text in auto-commit mode and goes on with after
+ *     {@code setAutoCommit(false)} is unreplayable from its start: its beginning was not recorded.</li>
+ * <li>A 25P02 (the transaction failed before) is never a restart, whatever error pgjdbc chains to it.</li>
  * <li>FAILED: like pgjdbc after an error, nothing runs until {@code rollback()}; nothing of the
  *     transaction was committed.</li>
  * <li>A commit that fails with a restart is replayed and committed once; if that gives up, the
@@ -312,6 +315,21 @@ public final class RetryingConnection implements Connection {
         if (unreplayable == null && readCommitted()) {
             unreplayable = "it runs under READ COMMITTED, where reads may change between statements, so a replay"
                     + " cannot show the application saw the same data";
+        }
+        // Only SQL text in auto-commit mode (which pins the session) leaves a transaction open here
+        if (unreplayable == null && pinned() != null && physicalTransactionOpen()) {
+            unreplayable = "it continues a transaction begun with SQL text (BEGIN) in auto-commit mode, whose"
+                    + " work before setAutoCommit(false) roachkit did not record (a rollback would lose it)";
+        }
+    }
+
+    /** @return whether the physical connection is inside a transaction; false when the driver cannot say */
+    private boolean physicalTransactionOpen() {
+        try {
+            return delegate.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
+                    != org.postgresql.core.TransactionState.IDLE;
+        } catch (SQLException | RuntimeException e) {
+            return false; // not pgjdbc underneath (a test's stub driver)
         }
     }
 
@@ -651,7 +669,9 @@ public final class RetryingConnection implements Connection {
         if (recovering) {
             throw e;
         }
-        boolean restart = ctx.isRestart(e);
+        // 25P02: the transaction failed before, and the application was told then; pgjdbc (42.7)
+        // chains that earlier error (a 40001, a 55P03) as the cause, but this call is no restart
+        boolean restart = ctx.isRestart(e) && !"25P02".equals(SqlStates.first(e).orElse(null));
         if (tx() == Tx.IDLE) {
             if (!restart || managed || !rerunnable || pinned() != null || lost || unreadableSql() != null) {
                 throw e;
