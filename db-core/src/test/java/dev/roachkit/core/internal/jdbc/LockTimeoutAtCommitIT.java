@@ -24,8 +24,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * foreign key, here a deferred constraint trigger that locks a row another session holds). With
  * {@code db_lock_timeout} set it is a restart like 40001 at COMMIT: the transaction was rolled
  * back, so the proxy replays it and commits once; without the setting the 55P03 reaches the
- * application as pgjdbc raised it, nothing is replayed and nothing committed. Found by
- * DifferentialFuzzIT (COMMIT_LOCK_WAIT, COMMIT_LOCK_TIMEOUT).
+ * application as pgjdbc raised it, nothing is replayed and nothing committed, also at the COMMIT
+ * after a replay (never as AmbiguousCommitSQLException: the server said the COMMIT failed). Found
+ * by DifferentialFuzzIT (COMMIT_LOCK_WAIT, COMMIT_LOCK_TIMEOUT).
  *
  * <p>Which COMMIT waits is planned per attempt (a sequence, which a rollback does not undo), so
  * the test needs no second thread: the holder keeps its lock from start to end.
@@ -153,6 +154,20 @@ class LockTimeoutAtCommitIT {
         }
         assertThat(items()).as("only the second transaction committed").isEqualTo(1);
         assertThat(counters.replays.sum()).isZero();
+        assertThat(lockTimeoutRestarts()).isZero();
+    }
+
+    @Test
+    void withoutDbLockTimeoutALockTimeoutAtTheCommitAfterAReplayReachesTheApplicationAsItIs() throws SQLException {
+        plan("restart", "wait");
+        try (RetryingConnection c = proxied(false)) {
+            insertItem(c);
+            // the server said the COMMIT failed: nothing is unknown, so not AmbiguousCommitSQLException
+            assertThatThrownBy(c::commit).isInstanceOf(org.postgresql.util.PSQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55P03"));
+        }
+        assertThat(items()).isZero();
+        assertThat(counters.replays.sum()).as("after the 40001 only").isEqualTo(1);
         assertThat(lockTimeoutRestarts()).isZero();
     }
 }
