@@ -1235,7 +1235,11 @@ public final class RetryingConnection implements Connection {
         }
     }
 
-    /** One more commit after a replay; a lost connection now is ambiguous, never replayed again. */
+    /**
+     * One more commit after a replay; a lost connection now is ambiguous, never replayed again. A
+     * failure the server reported (a deferred check, a lock timeout) is definite, as at the first
+     * COMMIT: nothing was committed, and it reaches the caller as it is.
+     */
     private void commitOnce(boolean commit) throws SQLException {
         try {
             if (commit) {
@@ -1248,6 +1252,9 @@ public final class RetryingConnection implements Connection {
                 throw e; // aborted, not committed: the replay loop takes it like any restart
             }
             markIfBroken(e);
+            if (!SqlStates.isAmbiguous(e) && !SqlStates.isConnectionFailure(e) && !lost) {
+                throw e;
+            }
             ctx.counters.ambiguousCommits.increment();
             throw new AmbiguousCommitSQLException("The outcome of COMMIT is unknown (" + e.getMessage()
                     + "); roachkit does not replay it", e);
