@@ -101,6 +101,19 @@ final class LockingRead {
     }
 
     /**
+     * A rewritten query waited for a row lock until the session's {@code lock_timeout} (55P03):
+     * the lock is valid, the text stays locking, but this call may run once without it (the
+     * caller decides, {@code RetryingConnection.implicitLockTimedOut}), because the query the
+     * application sent would not have waited.
+     *
+     * @param e what the server said
+     * @return whether the server gave up the lock wait of the call itself
+     */
+    static boolean timedOut(java.sql.SQLException e) {
+        return dev.roachkit.core.SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState());
+    }
+
+    /**
      * Whether running the text may make the transaction or the session read-only, where
      * {@code FOR UPDATE} is an error: {@code SET TRANSACTION READ ONLY}, {@code BEGIN READ ONLY},
      * {@code SET default_transaction_read_only}, {@code set_config(...)}. Over-approximates: any

@@ -60,7 +60,10 @@ import java.util.concurrent.Executor;
  * <li>ACTIVE and recording: a restart, or a lost link, rolls back (or reconnects), backs off
  *     and replays; the digest must be equal, any other error in the replay is a divergence.
  *     Give-up moves to FAILED.</li>
- * <li>ACTIVE and unreplayable: a restart or a lost link gives up at once.</li>
+ * <li>ACTIVE and unreplayable: a restart or a lost link gives up at once. A transaction the
+ *     application opened with SQL text in auto-commit mode and goes on with after
+ *     {@code setAutoCommit(false)} is unreplayable from its start: its beginning was not recorded.</li>
+ * <li>A 25P02 (the transaction failed before) is never a restart, whatever error pgjdbc chains to it.</li>
  * <li>FAILED: like pgjdbc after an error, nothing runs until {@code rollback()}; nothing of the
  *     transaction was committed.</li>
  * <li>A commit that fails with a restart is replayed and committed once; if that gives up, the
@@ -77,7 +80,9 @@ import java.util.concurrent.Executor;
  *     isolation turns it off for the rest of it. Queries then go out with {@code FOR UPDATE} where
  *     {@link LockingRead} allows; the journal holds the text sent, and prepared statements keep
  *     both physical forms. Auto-commit (IDLE) never locks. A lock the server refuses is undone
- *     like a restart ({@link #lockRefused}): roll back, replay, run the call again plain.</li>
+ *     like a restart ({@link #lockRefused}): roll back, replay, run the call again plain; so is
+ *     one that waited past the session's {@code lock_timeout} when {@code db_lock_timeout} is off
+ *     ({@link #implicitLockTimedOut}; with it, that is a restart and the replay keeps the lock).</li>
  * <li>A transaction (or auto-commit statement) about to retry takes a turn from
  *     {@code db_retry_max_concurrent} before its first backoff and keeps it through its backoffs
  *     and attempts until the retrying ends; no turn in time is a give-up.</li>
@@ -310,6 +315,21 @@ public final class RetryingConnection implements Connection {
         if (unreplayable == null && readCommitted()) {
             unreplayable = "it runs under READ COMMITTED, where reads may change between statements, so a replay"
                     + " cannot show the application saw the same data";
+        }
+        // Only SQL text in auto-commit mode (which pins the session) leaves a transaction open here
+        if (unreplayable == null && pinned() != null && physicalTransactionOpen()) {
+            unreplayable = "it continues a transaction begun with SQL text (BEGIN) in auto-commit mode, whose"
+                    + " work before setAutoCommit(false) roachkit did not record (a rollback would lose it)";
+        }
+    }
+
+    /** @return whether the physical connection is inside a transaction; false when the driver cannot say */
+    private boolean physicalTransactionOpen() {
+        try {
+            return delegate.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
+                    != org.postgresql.core.TransactionState.IDLE;
+        } catch (SQLException | RuntimeException e) {
+            return false; // not pgjdbc underneath (a test's stub driver)
         }
     }
 
@@ -649,7 +669,9 @@ public final class RetryingConnection implements Connection {
         if (recovering) {
             throw e;
         }
-        boolean restart = ctx.isRestart(e);
+        // 25P02: the transaction failed before, and the application was told then; pgjdbc (42.7)
+        // chains that earlier error (a 40001, a 55P03) as the cause, but this call is no restart
+        boolean restart = ctx.isRestart(e) && !"25P02".equals(SqlStates.first(e).orElse(null));
         if (tx() == Tx.IDLE) {
             if (!restart || managed || !rerunnable || pinned() != null || lost || unreadableSql() != null) {
                 throw e;
@@ -693,9 +715,24 @@ public final class RetryingConnection implements Connection {
     }
 
     /**
+     * Whether a call sent with the implicit {@code FOR UPDATE} failed because that lock waited
+     * past the session's {@code lock_timeout} (55P03) while {@code db_lock_timeout} is off: a
+     * timeout the query the application sent would never have hit, so it is handled as a refused
+     * lock ({@link #lockRefused}) for this call, and the text stays locking. With
+     * {@code db_lock_timeout} set it is a restart ({@link RetryContext#isRestart}) and replayed as one.
+     *
+     * @param e the failure of a call sent with the implicit lock
+     * @return whether the call should run again without the lock
+     */
+    boolean implicitLockTimedOut(SQLException e) {
+        return LockingRead.timedOut(e) && !ctx.isRestart(e);
+    }
+
+    /**
      * The server refused the implicit {@code FOR UPDATE} of the call that failed (the caller has
-     * already marked its text plain with {@link LockingRead#refused}): the application never asked
-     * for the lock, so it must not see the error. The transaction is rolled back and brought back
+     * already marked its text plain with {@link LockingRead#refused}), or that lock timed out
+     * ({@link #implicitLockTimedOut}): the application never asked for the lock, so it must not see
+     * the error. The transaction is rolled back and brought back
      * where the application left it, and the call runs again without the lock: with a roll back
      * alone when the call was the transaction's first work, else by replaying the journal like a
      * restart (the replay checks everything the application observed). When neither is possible
@@ -1113,7 +1150,9 @@ public final class RetryingConnection implements Connection {
             }
         } catch (SQLException e) {
             markIfBroken(e);
-            if (SqlStates.isRestart(e) && !SqlStates.isAmbiguous(e)) {
+            // ctx's rule, not SqlStates': with db_lock_timeout a deferred check that hit lock_timeout
+            // (55P03) at COMMIT aborted the transaction just as 40001 does
+            if (ctx.isRestart(e) && !SqlStates.isAmbiguous(e)) {
                 recoverCommit(e, commit); // aborted, not committed: safe to replay
                 return;
             }
@@ -1196,7 +1235,11 @@ public final class RetryingConnection implements Connection {
         }
     }
 
-    /** One more commit after a replay; a lost connection now is ambiguous, never replayed again. */
+    /**
+     * One more commit after a replay; a lost connection now is ambiguous, never replayed again. A
+     * failure the server reported (a deferred check, a lock timeout) is definite, as at the first
+     * COMMIT: nothing was committed, and it reaches the caller as it is.
+     */
     private void commitOnce(boolean commit) throws SQLException {
         try {
             if (commit) {
@@ -1205,10 +1248,13 @@ public final class RetryingConnection implements Connection {
                 delegate.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            if (SqlStates.isRestart(e) && !SqlStates.isAmbiguous(e)) {
-                throw e;
+            if (ctx.isRestart(e) && !SqlStates.isAmbiguous(e)) {
+                throw e; // aborted, not committed: the replay loop takes it like any restart
             }
             markIfBroken(e);
+            if (!SqlStates.isAmbiguous(e) && !SqlStates.isConnectionFailure(e) && !lost) {
+                throw e;
+            }
             ctx.counters.ambiguousCommits.increment();
             throw new AmbiguousCommitSQLException("The outcome of COMMIT is unknown (" + e.getMessage()
                     + "); roachkit does not replay it", e);

@@ -131,16 +131,18 @@ public class RetryingPreparedStatement extends RetryingStatement implements Prep
     }
 
     /**
-     * The server refused the locking form: this statement, and this text anywhere, run plain from now on.
+     * The server refused the locking form: this statement, and this text anywhere, run plain from
+     * now on. Or its lock timed out without {@code db_lock_timeout}: this call runs plain, the
+     * form stays.
      *
-     * @return whether the failure was such a refusal
+     * @return whether the failure was such a refusal or timeout
      */
     private boolean refusedLock(SQLException e) {
         if (locked && LockingRead.refused(sql, e)) {
             lockedSql(null);
             return true;
         }
-        return false;
+        return locked && conn.implicitLockTimedOut(e);
     }
 
     @Override

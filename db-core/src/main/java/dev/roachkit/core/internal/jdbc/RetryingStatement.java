@@ -324,7 +324,7 @@ public class RetryingStatement implements Statement {
         try {
             rs = delegate.executeQuery(sent);
         } catch (SQLException e) {
-            if (sent != text && LockingRead.refused(text, e)) {
+            if (sent != text && (LockingRead.refused(text, e) || conn.implicitLockTimedOut(e))) {
                 return conn.lockRefused(e, t.rerunnable(), () -> executeQuery(text));
             }
             return conn.recover(e, t.rerunnable(), () -> executeQuery(text));
@@ -440,7 +440,7 @@ public class RetryingStatement implements Statement {
         try {
             r = keys == null ? delegate.execute(sent) : executeWithKeys(delegate, text, keys);
         } catch (SQLException e) {
-            if (sent != text && LockingRead.refused(text, e)) {
+            if (sent != text && (LockingRead.refused(text, e) || conn.implicitLockTimedOut(e))) {
                 return conn.lockRefused(e, t.rerunnable(), () -> execute(text, keys));
             }
             return conn.recover(e, t.rerunnable(), () -> execute(text, keys));

@@ -32,7 +32,12 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * JDBC programs run (a) on plain pgjdbc without faults and (b) through {@link RetryingConnection}
  * over physical connections that fail for real at random points ({@link FaultInjector}: 40001
  * before or after a statement, a killed backend before a statement, 40001 at COMMIT, a killed
- * backend before or after COMMIT, before ROLLBACK). For every program exactly one must hold:
+ * backend before or after COMMIT, before ROLLBACK; and lock timeouts, 55P03, raised by PL/pgSQL
+ * before or after a statement or at COMMIT, or for real: a side connection holds the row locks
+ * and the statement, or a deferred trigger at COMMIT, waits until {@code lock_timeout}). Every
+ * session of both runs has {@code lock_timeout} set ({@value #LOCK_TIMEOUT}); half the programs
+ * run (b) with {@code db_lock_timeout} set, so that 55P03 is a restart for the proxy, half
+ * without it. For every program exactly one must hold:
  * <ol>
  *   <li>every value (b) returned equals (a)'s, and the final database equals (a)'s; or</li>
  *   <li>(b) got {@link TransactionRetrySQLException}, {@link AmbiguousCommitSQLException}, a
@@ -43,7 +48,23 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  *       never twice; and after {@code TransactionRetrySQLException} inside a transaction the
  *       connection refuses statements with 25P02 until {@code rollback()}.</li>
  * </ol>
- * Counterexamples are shrunk by jqwik and printed as Java-like listings ({@link FuzzProgram}).
+ * A 55P03 is a restart only with {@code db_lock_timeout}: then it must be replayed (or the
+ * auto-commit statement run again) exactly like 40001, and the rules above apply unchanged; it may
+ * reach the program only where a 40001 would (an auto-commit statement the proxy must not send
+ * again). Without the setting, a 55P03 is the program's own error: it must reach the program as
+ * the very exception the server raised, never be replayed (the proxy counts no 55P03 restart;
+ * checked where no backend was killed, see below), and whatever follows is compared with
+ * plain pgjdbc failing the same call ({@link FaultInjector#logical}: the same call of the program,
+ * counted from 0, with the same kind of 55P03): the transaction is aborted on the server (every
+ * statement then fails with 25P02 until the program's COMMIT or ROLLBACK ends it; a COMMIT rolls
+ * back), the program's error handling records {@code ERR 55P03} and goes on with its next step,
+ * and every later value and the final database must equal that reference's. A 55P03 that
+ * reaches the program is compared the same way in both modes, so (a) is the plain run with
+ * exactly the lock timeouts the program saw, and none else. An {@link AmbiguousCommitSQLException}
+ * whose cause is the COMMIT failing with 55P03 is a mismatch: the server said the COMMIT failed,
+ * nothing is unknown.
+ *
+ * <p>Counterexamples are shrunk by jqwik and printed as Java-like listings ({@link FuzzProgram}).
  *
  * <p>Budgets. {@code mvn verify} runs {@value #CI_PROGRAMS} programs of up to {@value #MAX_OPS}
  * steps of every category. The long run:
@@ -61,11 +82,16 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 class DifferentialFuzzIT {
     static final int CI_PROGRAMS = 300;
     static final int MAX_OPS = 14;
+    /** Every session's lock_timeout; with db_lock_timeout it is also roachkit's setting. */
+    static final String LOCK_TIMEOUT = "50ms";
 
     private static TestServer server;
     private static String database;
     private static Connection admin;
-    private static RetryContext ctx;
+    private static LockHolder locks;
+    /** (b)'s retry context with db_lock_timeout set (55P03 is a restart), and without it. */
+    private static RetryContext lockTimeoutCtx;
+    private static RetryContext plainCtx;
     private static final FuzzStats STATS = new FuzzStats();
     private static long started;
 
@@ -78,16 +104,47 @@ class DifferentialFuzzIT {
         server.createDatabase(database);
         admin = server.connect(database);
         FuzzSchema.install(admin, database);
-        // -Droachkit.fuzz.implicitForUpdate=true runs (b) with the implicit FOR UPDATE: locks must change no value
-        ctx = new RetryContext(Settings.of(Map.of("db_url", server.url(database), "db_retry_max_attempts", 4,
-                "db_retry_initial_backoff", "1ms", "db_retry_max_backoff", "2ms", "db_implicit_for_update",
-                System.getProperty("roachkit.fuzz.implicitForUpdate", "false"))), new RetryCounters());
+        locks = new LockHolder(server.connect(database));
+        lockTimeoutCtx = context(true);
+        plainCtx = context(false);
         started = System.nanoTime();
+    }
+
+    private static RetryContext context(boolean lockTimeoutRetries) {
+        // -Droachkit.fuzz.implicitForUpdate=true runs (b) with the implicit FOR UPDATE: locks must change no value
+        Map<String, Object> settings = new java.util.HashMap<>(Map.of("db_url", server.url(database),
+                "db_retry_max_attempts", 4, "db_retry_initial_backoff", "1ms", "db_retry_max_backoff", "2ms",
+                "db_implicit_for_update", System.getProperty("roachkit.fuzz.implicitForUpdate", "false")));
+        if (lockTimeoutRetries) {
+            settings.put("db_lock_timeout", LOCK_TIMEOUT);
+        }
+        return new RetryContext(Settings.of(settings), new RetryCounters());
+    }
+
+    /**
+     * A bare connection of either run, with {@code lock_timeout} set as roachkit's pool sets it
+     * for {@code db_lock_timeout} (a startup option; here the first statement, before anyone sees
+     * the connection). Without {@code db_lock_timeout} it stands for a lock_timeout the
+     * application or its role set itself: the server raises 55P03 all the same, roachkit must not
+     * take it for a restart.
+     */
+    private static Connection connect() throws SQLException {
+        Connection c = server.connect(database);
+        try (Statement st = c.createStatement()) {
+            st.execute("SET lock_timeout = '" + LOCK_TIMEOUT + "'");
+        }
+        return c;
     }
 
     @AfterContainer
     static void stop() throws SQLException {
+        if (lockTimeoutCtx != null) {
+            STATS.lockTimeoutRestarts = lockTimeoutRestarts(lockTimeoutCtx);
+        }
         System.out.println(STATS.summary((System.nanoTime() - started) / 1_000_000));
+        if (locks != null) {
+            locks.close();
+        }
         if (admin != null) {
             admin.close();
             server.dropDatabase(database);
@@ -103,9 +160,13 @@ class DifferentialFuzzIT {
     @AddLifecycleHook(FuzzBudget.class)
     void theProxyAgreesWithPlainPgjdbc(@ForAll("programs") FuzzProgram program) throws SQLException {
         STATS.programs++;
+        if (program.lockTimeoutRetries()) {
+            STATS.lockTimeoutPrograms++;
+        }
         Run b = proxied(program);
-        Run a = plain(program, b.stop);
+        Run a = plain(program, b.stop, b.lockTimeoutsSeen);
         List<String> problems = new ArrayList<>(b.problems);
+        problems.addAll(a.problems);
         int upto = b.stop < 0 ? program.ops().size() : b.stop;
         for (int i = 0; i < upto && problems.isEmpty(); i++) {
             if (!a.transcript.get(i).equals(b.transcript.get(i))) {
@@ -140,6 +201,8 @@ class DifferentialFuzzIT {
     /** One run's transcript and outcome. */
     private static final class Run {
         final List<String> problems = new ArrayList<>();
+        /** The program's calls (counted from 0) that failed with 55P03 in (b), with the kind injected. */
+        final Map<Integer, Fault.Kind> lockTimeoutsSeen = new java.util.TreeMap<>();
         List<List<String>> transcript;
         int stop = -1;
         String state;
@@ -153,6 +216,15 @@ class DifferentialFuzzIT {
                 || SqlStates.isConnectionFailure(e);
     }
 
+    /** A lock timeout as the server raised it for the call, not one of roachkit's own verdicts caused by one. */
+    private static boolean lockTimeout(SQLException e) {
+        return FaultInjector.raisedLockTimeout(e) && !faultOutcome(e);
+    }
+
+    private static long lockTimeoutRestarts(RetryContext ctx) {
+        return ctx.counters.snapshot().restartsBySqlState().getOrDefault(SqlStates.LOCK_NOT_AVAILABLE, 0L);
+    }
+
     private static String describe(SQLException e) {
         return e.getClass().getSimpleName() + " " + e.getSQLState();
     }
@@ -160,13 +232,20 @@ class DifferentialFuzzIT {
     private Run proxied(FuzzProgram program) throws SQLException {
         FuzzSchema.reset(admin);
         Run run = new Run();
-        FaultInjector faults = new FaultInjector(() -> server.connect(database), admin, program.faults(), STATS::fault,
-                EnumSet.noneOf(FuzzCategory.class));
+        RetryContext ctx = program.lockTimeoutRetries() ? lockTimeoutCtx : plainCtx;
+        FaultInjector faults = new FaultInjector(DifferentialFuzzIT::connect, admin, locks, program.faults(),
+                STATS::fault, EnumSet.noneOf(FuzzCategory.class));
+        RetryingConnection[] held = new RetryingConnection[1];
+        FaultInjector calls = FaultInjector.logical(locks, Map.of(), () -> replayable(held[0]));
         RetryCounters before = ctx.counters;
         long replays = before.replays.sum();
         long accepted = before.replaysSucceeded.sum();
+        long lockRestarts = lockTimeoutRestarts(ctx);
         try {
-            RetryingConnection c = new RetryingConnection(faults.open(), faults::open, ctx);
+            RetryingConnection proxy = new RetryingConnection(faults.open(), faults::open, ctx);
+            held[0] = proxy;
+            // the program's own calls are numbered, so that a 55P03 it saw can be given to the reference
+            Connection c = calls.wrap(proxy);
             FuzzSession s = new FuzzSession(c);
             run.transcript = s.transcript;
             List<FuzzOp> ops = program.ops();
@@ -177,6 +256,26 @@ class DifferentialFuzzIT {
                 try {
                     ops.get(i).run(s);
                 } catch (SQLException e) {
+                    if (lockTimeout(e)) {
+                        String wrong = lockTimeoutSeen(program, e, faults, calls, c, run);
+                        if (wrong != null) {
+                            s.obs("STOP " + describe(e));
+                            run.stop = i;
+                            outcome = "unexpected-55P03";
+                            run.problems.add("step " + i + ": " + wrong);
+                            break;
+                        }
+                        s.obs("ERR " + e.getSQLState());
+                        continue;
+                    }
+                    // (the COMMIT's own failure: not a lost link whose chain recalls an earlier 55P03)
+                    if (e instanceof AmbiguousCommitSQLException && FaultInjector.raisedLockTimeout(e.getCause())) {
+                        run.problems.add("step " + i + ": the COMMIT failed with 55P03 (the transaction was rolled"
+                                + " back, certainly not committed) and the program got " + describe(e) + ": "
+                                + e.getMessage() + (program.lockTimeoutRetries()
+                                        ? "; with db_lock_timeout set it must be replayed like 40001 at COMMIT"
+                                        : "; without db_lock_timeout the 55P03 must reach the program unchanged"));
+                    }
                     // In auto-commit mode a restart of a statement the proxy must not send again
                     // (transaction control, CALL, several statements) reaches the program as it is.
                     boolean restartLetThrough = SqlStates.isRestart(e) && !(e instanceof TransactionRetrySQLException)
@@ -191,7 +290,7 @@ class DifferentialFuzzIT {
                             : e instanceof AmbiguousCommitSQLException ? "ambiguous-commit"
                             : restartLetThrough ? "auto-commit-restart" : "connection-failure";
                     if (e instanceof TransactionRetrySQLException && !autoCommit(c)) {
-                        checkRefusesUntilRollback(c, run);
+                        checkRefusesUntilRollback(proxy, run);
                     }
                     break;
                 } catch (RuntimeException e) {
@@ -204,14 +303,74 @@ class DifferentialFuzzIT {
             }
             STATS.outcome(outcome);
             s.closeLeftovers();
-            finish(c);
+            finish(proxy);
         } finally {
             faults.closeAll();
             STATS.replays += before.replays.sum() - replays;
             STATS.replaysSucceeded += before.replaysSucceeded.sum() - accepted;
         }
+        // Not after a killed backend: a link lost while the proxy handles a 55P03 (the rollback of a
+        // refused implicit lock) is counted under that error's SQLSTATE, though nothing replays it.
+        if (!program.lockTimeoutRetries() && faults.losses() == 0 && lockTimeoutRestarts(ctx) != lockRestarts) {
+            run.problems.add("without db_lock_timeout the proxy took " + (lockTimeoutRestarts(ctx) - lockRestarts)
+                    + " 55P03 failure(s) for restarts");
+        }
         run.state = FuzzSchema.dump(admin);
         return run;
+    }
+
+    /**
+     * A 55P03 reached the program in (b): notes it for the reference, or says why it must not have.
+     *
+     * @return null when the program may see it (its error path then runs), else what is wrong
+     */
+    private static String lockTimeoutSeen(FuzzProgram program, SQLException e, FaultInjector faults,
+                                          FaultInjector calls, Connection c, Run run) {
+        if (program.lockTimeoutRetries() && !autoCommit(c)) {
+            return "with db_lock_timeout set, 55P03 reached the program inside a transaction instead of being"
+                    + " replayed like 40001: " + describe(e) + " " + e.getMessage();
+        }
+        Fault.Kind kind = faults.lockTimeoutKind(e);
+        if (kind == null) {
+            return "the program got a 55P03 that is not the exception the server raised for an injected fault"
+                    + " (changed on its way, or a lock wait nobody injected): " + describe(e) + " " + e.getMessage();
+        }
+        int call = calls.callThatThrew(e);
+        if (call < 0) {
+            return "the program got the injected " + kind + " from a call that neither executes a statement nor"
+                    + " ends a transaction: " + e.getMessage();
+        }
+        if (kind == Fault.Kind.LOCK_WAIT && faults.onLockingRead(e) && !calls.recordingBefore(e)) {
+            // The implicit FOR UPDATE timed out where no replay is possible (README, "Implicit FOR
+            // UPDATE": a savepoint, an escape, an error seen...): the error reaches the program once and
+            // aborts the transaction like any error. Plain pgjdbc's read would not wait: the reference
+            // fails that call the way it failed here, with nothing done.
+            kind = Fault.Kind.LOCK_TIMEOUT_BEFORE;
+            STATS.implicitLockTimeoutsSeen++;
+        }
+        run.lockTimeoutsSeen.put(call, kind);
+        if (program.lockTimeoutRetries()) {
+            STATS.lockTimeoutsSeenOn++;
+        } else {
+            STATS.lockTimeoutsSeenOff++;
+        }
+        return null;
+    }
+
+    /**
+     * @return whether the proxy could replay the transaction a call is about to run in: the one it
+     *     records, or a new one that call begins (in manual-commit mode with nothing begun yet)
+     */
+    private static boolean replayable(RetryingConnection proxy) {
+        if (proxy.recording()) {
+            return true;
+        }
+        try {
+            return !proxy.getAutoCommit() && proxy.physical().unwrap(org.postgresql.core.BaseConnection.class)
+                    .getTransactionState() == org.postgresql.core.TransactionState.IDLE;
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     private static boolean autoCommit(Connection c) {
@@ -252,11 +411,16 @@ class DifferentialFuzzIT {
         }
     }
 
-    /** The reference: plain pgjdbc, no faults; the committed state around step {@code at} when (b) stopped there. */
-    private Run plain(FuzzProgram program, int at) throws SQLException {
+    /**
+     * The reference: plain pgjdbc, no faults but the lock timeouts the program saw in (b), at the
+     * same calls; the committed state around step {@code at} when (b) stopped there.
+     */
+    private Run plain(FuzzProgram program, int at, Map<Integer, Fault.Kind> lockTimeouts) throws SQLException {
         FuzzSchema.reset(admin);
         Run run = new Run();
-        try (Connection c = server.connect(database)) {
+        FaultInjector same = FaultInjector.logical(locks, lockTimeouts, null);
+        try (Connection raw = connect()) {
+            Connection c = same.wrap(raw);
             FuzzSession s = new FuzzSession(c);
             run.transcript = s.transcript;
             List<FuzzOp> ops = program.ops();
@@ -275,7 +439,14 @@ class DifferentialFuzzIT {
                 }
             }
             s.closeLeftovers();
-            finish(c);
+            finish(raw);
+        }
+        for (Map.Entry<Integer, Fault.Kind> f : lockTimeouts.entrySet()) {
+            if (!same.raised().contains(f.getKey())) {
+                run.problems.add("(b) gave the program 55P03 (" + f.getValue() + ") at its call #" + f.getKey()
+                        + ", but plain pgjdbc's same call could not be made to fail that way (no server call there,"
+                        + " no transaction to fail, or no lock to wait for)");
+            }
         }
         run.state = FuzzSchema.dump(admin);
         return run;

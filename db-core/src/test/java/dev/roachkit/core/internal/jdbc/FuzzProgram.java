@@ -8,8 +8,10 @@ import java.util.List;
  *
  * @param ops the steps, run in order on one connection
  * @param faults where the physical connections fail in the proxied run
+ * @param lockTimeoutRetries whether the proxied run has {@code db_lock_timeout} set (a 55P03 is then
+ *     a restart); without it a 55P03 must reach the program as plain pgjdbc raises it
  */
-record FuzzProgram(List<FuzzOp> ops, List<Fault> faults) {
+record FuzzProgram(List<FuzzOp> ops, List<Fault> faults, boolean lockTimeoutRetries) {
     /** @return true when some step is of one of these categories */
     boolean uses(java.util.Set<FuzzCategory> categories) {
         return ops.stream().anyMatch(op -> categories.contains(op.category()));
@@ -17,7 +19,10 @@ record FuzzProgram(List<FuzzOp> ops, List<Fault> faults) {
 
     @Override
     public String toString() {
-        StringBuilder out = new StringBuilder("\n// faults (physical call index counted from 0):");
+        StringBuilder out = new StringBuilder(lockTimeoutRetries
+                ? "\n// (b) with db_lock_timeout set: 55P03 is a restart, replayed like 40001"
+                : "\n// (b) without db_lock_timeout: 55P03 reaches the program as plain pgjdbc raises it");
+        out.append("\n// faults (physical call index counted from 0):");
         if (faults.isEmpty()) {
             out.append(" none");
         }

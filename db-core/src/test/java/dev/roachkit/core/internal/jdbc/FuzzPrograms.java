@@ -75,7 +75,8 @@ final class FuzzPrograms {
     /**
      * @param excluded categories left out (named, and printed by the caller)
      * @param maxOps the longest program
-     * @return programs whose steps avoid the excluded categories, most of them opening a transaction first
+     * @return programs whose steps avoid the excluded categories, most of them opening a transaction first,
+     *     half of them with {@code db_lock_timeout} set in the proxied run
      */
     static Arbitrary<FuzzProgram> programs(Set<FuzzCategory> excluded, int maxOps) {
         List<Tuple.Tuple2<Integer, Arbitrary<FuzzOp>>> kept = new ArrayList<>();
@@ -86,18 +87,31 @@ final class FuzzPrograms {
         }
         Arbitrary<FuzzOp> op = Arbitraries.frequencyOf(kept);
         // Most programs make 1-3 physical calls per step; faults beyond the last call are wasted.
+        // Of the random draws two faults in three are restarts or losses (variants 0..2, drawn as
+        // before lock timeouts existed), one in three a lock timeout (3..5; the real lock wait, which
+        // only counts when the call needs a held row, twice as often as each of the others). jqwik
+        // mixes edge cases into a good part of the tries (a fault at the first call, ...): those get
+        // either no lock timeout or the one before the call (variant 3).
+        Arbitrary<Integer> lock = Arbitraries.frequency(Tuple.of(6, -1), Tuple.of(1, 3), Tuple.of(1, 4),
+                Tuple.of(2, 5)).edgeCases(edges -> {
+                    edges.includeOnly(-1);
+                    edges.add(3);
+                });
         Arbitrary<Fault> fault = Combinators.combine(Arbitraries.integers().between(0, 2 * maxOps),
-                Arbitraries.integers().between(0, 2)).as(Fault::new);
+                Arbitraries.integers().between(0, 2), lock)
+                .as((call, variant, lockVariant) -> new Fault(call, lockVariant < 0 ? variant : lockVariant));
         return Combinators.combine(Arbitraries.frequency(Tuple.of(3, true), Tuple.of(1, false)),
                 op.list().ofMinSize(1).ofMaxSize(maxOps).withSizeDistribution(RandomDistribution.uniform()),
-                fault.list().ofMinSize(1).ofMaxSize(3))
-                .as((tx, ops, faults) -> {
+                fault.list().ofMinSize(1).ofMaxSize(3),
+                // both modes as edge cases too, else the edge cases would all run without db_lock_timeout
+                Arbitraries.of(false, true).edgeCases(edges -> edges.add(true)))
+                .as((tx, ops, faults, lockTimeoutRetries) -> {
                     List<FuzzOp> all = new ArrayList<>(ops.size() + 1);
                     if (tx) {
                         all.add(new FuzzOps.SetAutoCommit(false));
                     }
                     all.addAll(ops);
-                    return new FuzzProgram(all, faults);
+                    return new FuzzProgram(all, faults, lockTimeoutRetries);
                 });
     }
 }

@@ -39,10 +39,21 @@ final class FuzzSchema {
             // A restart exactly as the server raises it, on the connection that runs it.
             st.execute("CREATE FUNCTION public.fuzz_restart() RETURNS INT8 LANGUAGE plpgsql AS $$"
                     + " BEGIN RAISE EXCEPTION 'injected restart' USING ERRCODE = '40001'; END $$");
-            // A row here makes the COMMIT itself fail with 40001 (deferred constraint trigger).
+            // A lock timeout exactly as the server raises it (55P03), on the connection that runs it.
+            st.execute("CREATE FUNCTION public.fuzz_lock_timeout() RETURNS INT8 LANGUAGE plpgsql AS $$"
+                    + " BEGIN RAISE EXCEPTION 'injected lock timeout' USING ERRCODE = '55P03'; END $$");
+            // One row only LockHolder locks: a deferred trigger waiting for it makes COMMIT hit lock_timeout.
+            st.execute("CREATE TABLE public.fuzz_lock_row (id INT8 PRIMARY KEY)");
+            st.execute("INSERT INTO public.fuzz_lock_row VALUES (1)");
+            // A row here makes the COMMIT itself fail (deferred constraint trigger): id 1 with 40001,
+            // id 2 with 55P03 raised by PL/pgSQL, id 3 with a real lock wait that hits lock_timeout
+            // (and never commits: if nobody held the lock row, the trigger fails all the same).
             st.execute("CREATE TABLE public.fuzz_commit_probe (id INT8)");
             st.execute("CREATE FUNCTION public.fuzz_probe_check() RETURNS trigger LANGUAGE plpgsql AS $$"
-                    + " BEGIN PERFORM public.fuzz_restart(); RETURN NULL; END $$");
+                    + " BEGIN IF NEW.id = 2 THEN PERFORM public.fuzz_lock_timeout();"
+                    + " ELSIF NEW.id = 3 THEN PERFORM 1 FROM public.fuzz_lock_row FOR UPDATE;"
+                    + " RAISE EXCEPTION 'the lock row was free: no lock wait at COMMIT' USING ERRCODE = 'XX000';"
+                    + " ELSE PERFORM public.fuzz_restart(); END IF; RETURN NULL; END $$");
             st.execute("CREATE CONSTRAINT TRIGGER fuzz_probe_at_commit AFTER INSERT ON public.fuzz_commit_probe"
                     + " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.fuzz_probe_check()");
             // A server NOTICE whose text depends on the data, for getWarnings().
