@@ -119,24 +119,24 @@ public final class TransactionRunner {
         long start = System.nanoTime();
         int[] attempts = {0};
         boolean[] turn = {false};
+        boolean[] lost = {false};
         try {
             return Failsafe.with(policy).get(() -> {
                 attempts[0]++;
-                if (attempts[0] == 1) {
-                    try {
-                        return attempt(body, readOnly, implicitForUpdate);
-                    } catch (SQLException | RuntimeException e) {
+                try {
+                    return attempt(body, readOnly, implicitForUpdate, lost[0]);
+                } catch (SQLException | RuntimeException e) {
+                    // A lost connection rarely dies alone (a cut, a restarted node): the next run checks
+                    // what it borrows, so that it does not spend an attempt on a dead neighbour.
+                    lost[0] = SqlStates.isConnectionFailure(e);
+                    if (attempts[0] == 1 && retryable(e)) {
                         // A block about to back off and run again takes a turn now and keeps it through its
                         // backoffs and runs until it ends: the cap bounds the transactions retrying at once.
-                        if (!retryable(e)) {
-                            throw e;
-                        }
                         takeTurn(start, e);
                         turn[0] = true;
-                        throw e;
                     }
+                    throw e;
                 }
-                return attempt(body, readOnly, implicitForUpdate);
             });
         } catch (FailsafeException e) {
             throw outcome(e.getCause() == null ? e : e.getCause(), attempts[0], start);
@@ -168,21 +168,22 @@ public final class TransactionRunner {
                 Duration.ofNanos(System.nanoTime() - start), restart);
     }
 
-    private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) throws SQLException {
+    private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate, boolean afterLoss)
+            throws SQLException {
         counters.blockAttempts.increment();
         long[] committed = COMMITTED.get();
         long committedBefore = committed[0];
         committed[1]++;
         try {
-            return attemptRunning(body, readOnly, implicitForUpdate, committed, committedBefore);
+            return attemptRunning(body, readOnly, implicitForUpdate, committed, committedBefore, afterLoss);
         } finally {
             committed[1]--;
         }
     }
 
     private <T> T attemptRunning(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate, long[] committed,
-                                 long committedBefore) throws SQLException {
-        RetryingConnection c = pool.borrow();
+                                 long committedBefore, boolean afterLoss) throws SQLException {
+        RetryingConnection c = afterLoss ? pool.borrowChecked() : pool.borrow();
         // What the block itself did that forbids running it again; the runner's own COMMIT does not count.
         String unrepeatable = null;
         boolean bodyDone = false;

@@ -26,4 +26,11 @@ public interface ConnectionSource {
     default void discard(Connection physical) throws SQLException {
         physical.close();
     }
+
+    /**
+     * Told when a connection of this source was found broken: connections rarely die alone (a cut
+     * network, a restarted server), so a pool may check the next ones it lends. By default nothing.
+     */
+    default void sawLoss() {
+    }
 }

@@ -438,16 +438,19 @@ public final class RetryingConnection implements Connection {
         if (lost) {
             return;
         }
+        boolean broken;
         if (SqlStates.isConnectionFailure(e)) {
-            lost = true;
-            return;
-        }
-        try {
-            if (delegate.isClosed()) {
-                lost = true;
+            broken = true;
+        } else {
+            try {
+                broken = delegate.isClosed();
+            } catch (SQLException ignored) {
+                broken = true;
             }
-        } catch (SQLException ignored) {
+        }
+        if (broken) {
             lost = true;
+            source.sawLoss();
         }
     }
 
