@@ -53,7 +53,7 @@ final class OverloadBench {
                 .append(" threads, blind transfers (two UPDATEs and a ledger row) over ").append(accounts)
                 .append(" accounts, SERIALIZABLE, at three loads: 0, ").append(loads[1]).append(" and ")
                 .append(loads[2]).append(" threads spinning on the ").append(cores).append(" cores beside it. roachkit")
-                .append(" is `jdbc:roachkit:` in HikariCP with the default retry settings (10 attempts, backoff 20 ms")
+                .append(" is `jdbc:roachkit:` in HikariCP with the default retry settings (10 attempts, backoff 100 ms")
                 .append(" doubling to 2 s, ±50 % jitter, 30 s); \"cap\" adds `db_retry_max_concurrent = ").append(cap)
                 .append("`. ").append(rounds).append(" round(s) of ").append(millis / 1000.0)
                 .append(" s per variant, all variants interleaved. \"vs quiet\" is goodput over the same variant's")

@@ -66,7 +66,7 @@ public final class Settings {
 
     /** Key of the most times a restarted transaction runs, the first included (default 10). */
     public static final String RETRY_MAX_ATTEMPTS = "db_retry_max_attempts";
-    /** Key of the first backoff after a restart (default 20 ms); it doubles up to {@value #RETRY_MAX_BACKOFF}. */
+    /** Key of the first backoff after a restart (default 100 ms); it doubles up to {@value #RETRY_MAX_BACKOFF}. */
     public static final String RETRY_INITIAL_BACKOFF = "db_retry_initial_backoff";
     /** Key of the longest backoff between two attempts (default 2 s). */
     public static final String RETRY_MAX_BACKOFF = "db_retry_max_backoff";
@@ -371,7 +371,7 @@ public final class Settings {
         return retryMaxAttempts;
     }
 
-    /** @return {@value #RETRY_INITIAL_BACKOFF}: first wait after a restart, doubling each time (default 20 ms) */
+    /** @return {@value #RETRY_INITIAL_BACKOFF}: first wait after a restart, doubling each time (default 100 ms) */
     public Duration retryInitialBackoff() {
         return retryInitialBackoff;
     }
