@@ -476,8 +476,8 @@ final class FaultBench {
             md.append("\nEven on 1000 rows most failures are serialization failures, not cuts (the restarts column:"
                     + " 40001 beside 57P01, the terminated backends). Raw counts such a transfer as failed and starts"
                     + " the next one at once; roachkit finishes every transfer, each restart after a backoff of about"
-                    + " 100 ms: its goodput is that of transfers that all complete. A shorter backoff (the 20 ms rows)"
-                    + " does not make it faster: restarted transfers then meet their rivals again.\n");
+                    + " 100 ms: its goodput is that of transfers that all complete. Where rivals are this few, a shorter"
+                    + " backoff (the 20 ms rows) can be faster.\n");
         }
         if (accounts <= 10) {
             md.append("\nOn 10 rows under SERIALIZABLE, PostgreSQL's lock queues decide goodput: a transfer that waits"
