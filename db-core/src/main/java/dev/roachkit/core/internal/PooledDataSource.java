@@ -99,18 +99,6 @@ public final class PooledDataSource implements DataSource {
         return wrap(System.nanoTime() - checkUntil < 0 ? source.open() : physical());
     }
 
-    /**
-     * Borrows a connection checked to be alive, as a lost connection's replacement is: for a
-     * transaction block running again after a lost connection, whose dead neighbours HikariCP may
-     * still lend unchecked.
-     *
-     * @return the connection; closing it returns the physical one to the pool
-     * @throws SQLException {@link PoolTimeoutException} when none came within the timeout
-     */
-    public RetryingConnection borrowChecked() throws SQLException {
-        return wrap(source.open());
-    }
-
     private RetryingConnection wrap(Connection physical) throws SQLException {
         try {
             return new RetryingConnection(physical, source, retry);

@@ -119,16 +119,14 @@ public final class TransactionRunner {
         long start = System.nanoTime();
         int[] attempts = {0};
         boolean[] turn = {false};
-        boolean[] lost = {false};
         try {
             return Failsafe.with(policy).get(() -> {
                 attempts[0]++;
                 try {
-                    return attempt(body, readOnly, implicitForUpdate, lost[0]);
+                    // After a lost connection the pool checks what it lends for a while (PooledDataSource),
+                    // so the next run does not spend itself on a dead neighbour.
+                    return attempt(body, readOnly, implicitForUpdate);
                 } catch (SQLException | RuntimeException e) {
-                    // A lost connection rarely dies alone (a cut, a restarted node): the next run checks
-                    // what it borrows, so that it does not spend an attempt on a dead neighbour.
-                    lost[0] = SqlStates.isConnectionFailure(e);
                     if (attempts[0] == 1 && retryable(e)) {
                         // A block about to back off and run again takes a turn now and keeps it through its
                         // backoffs and runs until it ends: the cap bounds the transactions retrying at once.
@@ -168,22 +166,21 @@ public final class TransactionRunner {
                 Duration.ofNanos(System.nanoTime() - start), restart);
     }
 
-    private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate, boolean afterLoss)
-            throws SQLException {
+    private <T> T attempt(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate) throws SQLException {
         counters.blockAttempts.increment();
         long[] committed = COMMITTED.get();
         long committedBefore = committed[0];
         committed[1]++;
         try {
-            return attemptRunning(body, readOnly, implicitForUpdate, committed, committedBefore, afterLoss);
+            return attemptRunning(body, readOnly, implicitForUpdate, committed, committedBefore);
         } finally {
             committed[1]--;
         }
     }
 
     private <T> T attemptRunning(JdbcFunction<T> body, boolean readOnly, Boolean implicitForUpdate, long[] committed,
-                                 long committedBefore, boolean afterLoss) throws SQLException {
-        RetryingConnection c = afterLoss ? pool.borrowChecked() : pool.borrow();
+                                 long committedBefore) throws SQLException {
+        RetryingConnection c = pool.borrow();
         // What the block itself did that forbids running it again; the runner's own COMMIT does not count.
         String unrepeatable = null;
         boolean bodyDone = false;
