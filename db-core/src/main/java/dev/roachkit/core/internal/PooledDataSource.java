@@ -42,33 +42,41 @@ public final class PooledDataSource implements DataSource {
         public Connection open() throws SQLException {
             for (int tries = 0; ; tries++) {
                 Connection c = physical();
-                if (tries >= hikari.getMaximumPoolSize() || alive(c)) {
+                if (tries >= hikari.getMaximumPoolSize()) {
                     return c;
                 }
+                if (alive(c)) {
+                    losses.checked(c);
+                    return c;
+                }
+                losses.forget(c);
                 hikari.evictConnection(c);
             }
         }
 
         @Override
         public void discard(Connection physical) {
+            losses.forget(physical);
             hikari.evictConnection(physical); // closes it now, as it is still lent out
         }
 
         @Override
+        public void release(Connection physical) throws SQLException {
+            losses.released(physical);
+            physical.close();
+        }
+
+        @Override
         public void sawLoss() {
-            checkUntil = System.nanoTime() + CHECK_AFTER_LOSS_NANOS;
+            losses.sawLoss();
         }
     };
 
-    /**
-     * How long after one of its connections was found broken the pool checks every connection it
-     * lends: long enough for a retry's backoff, short enough that a healthy pool soon lends
-     * unchecked again (HikariCP checks only connections idle for more than half a second).
-     */
-    private static final long CHECK_AFTER_LOSS_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    /** Which connections are checked before they are lent, after one was found broken. */
+    private final LossChecks losses;
 
-    /** Until when ({@link System#nanoTime()}) borrows are checked; see {@link #CHECK_AFTER_LOSS_NANOS}. */
-    private volatile long checkUntil = System.nanoTime();
+    /** Connections checked before lending because a loss made them suspect; see {@link #suspectsChecked()}. */
+    private final java.util.concurrent.atomic.AtomicLong suspectsChecked = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param started the started pool and its backoff bypass; both closed by {@link #close()}
@@ -80,6 +88,7 @@ public final class PooledDataSource implements DataSource {
         this.bypass = started.bypass();
         this.settings = settings;
         this.retry = retry;
+        this.losses = new LossChecks(hikari.getMaximumPoolSize());
     }
 
     @Override
@@ -94,9 +103,21 @@ public final class PooledDataSource implements DataSource {
      * @throws SQLException {@link PoolTimeoutException} when none came within the timeout
      */
     public RetryingConnection borrow() throws SQLException {
-        // For a while after a connection was found broken, its neighbours are checked before they are
-        // lent: HikariCP lends one used in the last half second unchecked, and a cut kills them all.
-        return wrap(System.nanoTime() - checkUntil < 0 ? source.open() : physical());
+        // After a connection was found broken, its neighbours are checked before they are lent, each
+        // until it proves itself alive again: HikariCP lends one used in the last half second unchecked,
+        // and a cut kills them all.
+        Connection c = physical();
+        if (losses.suspect(c)) {
+            suspectsChecked.incrementAndGet();
+            if (alive(c)) {
+                losses.checked(c);
+            } else {
+                losses.forget(c);
+                hikari.evictConnection(c);
+                c = source.open();
+            }
+        }
+        return wrap(c);
     }
 
     private RetryingConnection wrap(Connection physical) throws SQLException {
@@ -149,6 +170,15 @@ public final class PooledDataSource implements DataSource {
         return new DatabaseStats(mx.getActiveConnections(), mx.getIdleConnections(),
                 mx.getThreadsAwaitingConnection(), mx.getTotalConnections(), hikari.getMaximumPoolSize(),
                 retry.counters().snapshot());
+    }
+
+    /**
+     * @return how many connections this pool checked before lending them because a connection was
+     *     found broken since they last proved alive; each is checked once per such loss, not on
+     *     every borrow (for diagnostics and tests)
+     */
+    public long suspectsChecked() {
+        return suspectsChecked.get();
     }
 
     /** @return the retry bounds, policy and counters the connections share */

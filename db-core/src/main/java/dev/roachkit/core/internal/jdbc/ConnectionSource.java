@@ -28,6 +28,17 @@ public interface ConnectionSource {
     }
 
     /**
+     * Gives back a physical connection at the end of a lease that did not find it broken and left
+     * its session clean. By default it is closed (for a pool: returned to it).
+     *
+     * @param physical a connection this source opened
+     * @throws SQLException when closing fails
+     */
+    default void release(Connection physical) throws SQLException {
+        physical.close();
+    }
+
+    /**
      * Told when a connection of this source was found broken: connections rarely die alone (a cut
      * network, a restarted server), so a pool may check the next ones it lends. By default nothing.
      */

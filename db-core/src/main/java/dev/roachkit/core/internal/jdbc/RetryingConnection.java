@@ -1619,11 +1619,13 @@ public final class RetryingConnection implements Connection {
             Journal.giveBack(journal);
             journal = null;
         }
-        if (sessionDirty() && !lost) {
+        if (lost) {
+            delegate.close(); // the pool sees it broke and evicts it
+        } else if (sessionDirty()) {
             // SET statements, client info, locks or temporary tables would reach the pool's next borrower.
             source.discard(delegate);
         } else {
-            delegate.close();
+            source.release(delegate);
         }
     }
 
