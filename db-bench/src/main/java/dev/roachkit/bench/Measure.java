@@ -27,9 +27,14 @@ final class Measure {
      * @param latencies sorted latencies of successful operations, nanoseconds
      * @param cpuNanos CPU time this JVM used meanwhile (all its threads: the workload's, GC, JIT),
      *     which on a shared machine varies less than throughput does; the server's CPU is not in it
+     * @param windowOk successful operations that finished before the measuring window closed
+     * @param windowSeconds the window's length: {@code seconds} without the drain
+     * @param drainSeconds how long the threads took, after the window closed, to finish the
+     *     operation each was in: the slowest in-flight operation at that moment
      */
-    record Result(long ok, long failed, double seconds, long[] latencies, long cpuNanos) {
-        static final Result EMPTY = new Result(0, 0, 0, new long[0], 0);
+    record Result(long ok, long failed, double seconds, long[] latencies, long cpuNanos, long windowOk,
+                  double windowSeconds, double drainSeconds) {
+        static final Result EMPTY = new Result(0, 0, 0, new long[0], 0, 0, 0, 0);
 
         /** @return this JVM's CPU microseconds per operation (successful or not) */
         double cpuMicrosPerOp() {
@@ -38,6 +43,21 @@ final class Measure {
 
         double throughput() {
             return seconds == 0 ? 0 : ok / seconds;
+        }
+
+        /**
+         * Successful operations per second of the window. Unlike {@link #throughput()} it does not
+         * charge the drain to the rate: which operation happens to be slowest at the instant the
+         * window closes is one latency sample, and in steady state the operations in flight at the
+         * end are matched by those in flight at the start.
+         */
+        double windowThroughput() {
+            return windowSeconds == 0 ? 0 : windowOk / windowSeconds;
+        }
+
+        /** @return the slowest successful operation, milliseconds */
+        double maxMillis() {
+            return latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1e6;
         }
 
         double p(double q) {
@@ -53,7 +73,8 @@ final class Measure {
             long[] all = Arrays.copyOf(latencies, latencies.length + o.latencies.length);
             System.arraycopy(o.latencies, 0, all, latencies.length, o.latencies.length);
             Arrays.sort(all);
-            return new Result(ok + o.ok, failed + o.failed, seconds + o.seconds, all, cpuNanos + o.cpuNanos);
+            return new Result(ok + o.ok, failed + o.failed, seconds + o.seconds, all, cpuNanos + o.cpuNanos,
+                    windowOk + o.windowOk, windowSeconds + o.windowSeconds, Math.max(drainSeconds, o.drainSeconds));
         }
     }
 
@@ -67,6 +88,7 @@ final class Measure {
         long[][] lat = new long[threads][];
         long[] ok = new long[threads];
         long[] failed = new long[threads];
+        long[] inWindow = new long[threads];
         List<Thread> ts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int me = t;
@@ -92,6 +114,9 @@ final class Measure {
                             lat[me] = Arrays.copyOf(lat[me], lat[me].length * 2);
                         }
                         lat[me][(int) ok[me]++] = d;
+                        if (!stop.get()) {
+                            inWindow[me]++;
+                        }
                     } else {
                         failed[me]++;
                     }
@@ -106,10 +131,12 @@ final class Measure {
         go.countDown();
         Thread.sleep(millis);
         stop.set(true);
+        long closed = System.nanoTime();
         for (Thread th : ts) {
             th.join();
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long end = System.nanoTime();
+        double seconds = (end - start) / 1e9;
         long cpu = processCpuNanos() - cpu0;
         long total = Arrays.stream(ok).sum();
         long[] all = new long[(int) total];
@@ -119,7 +146,8 @@ final class Measure {
             at += (int) ok[t];
         }
         Arrays.sort(all);
-        return new Result(total, Arrays.stream(failed).sum(), seconds, all, cpu);
+        return new Result(total, Arrays.stream(failed).sum(), seconds, all, cpu, Arrays.stream(inWindow).sum(),
+                (closed - start) / 1e9, (end - closed) / 1e9);
     }
 
     /** @return CPU time this JVM has used, nanoseconds, or 0 where the JVM does not tell */
