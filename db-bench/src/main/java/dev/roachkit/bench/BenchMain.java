@@ -325,7 +325,8 @@ public final class BenchMain {
 
     private void contended() throws Exception {
         md.append("\n## 3. Contended transfers: 16 threads, 10 accounts, SERIALIZABLE\n\n"
-                + "Goodput is committed transfers per second; p50/p99 are of committed ones; failures are transfers"
+                + "Goodput is committed transfers per second of the measuring windows (a transfer still running when a"
+                + " window closes is not counted, as in section 8); p50/p99 are of committed ones; failures are transfers"
                 + " that gave up (for \"no retry\", the share of transfers that failed).\n\n");
         try (Database db = Database.open(settings(16, true));
              HikariDataSource raw = new HikariDataSource(PoolFactory.config(settings(16, true), "raw"))) {
@@ -335,18 +336,25 @@ public final class BenchMain {
             v.put("hand-written retry loop (raw)", t -> Workloads.transferJdbc(raw, 20));
             v.put("no retry (raw)", t -> Workloads.transferJdbc(raw, 0));
             Map<String, Measure.Result> r = interleaved(16, v);
+            if (Boolean.getBoolean("roachkit.bench.verbose")) {
+                System.err.println("contended: " + db.stats().retries());
+                r.forEach((k, x) -> System.err.printf(Locale.ROOT, "contended %s: ok %d (%d in window) failed %d;"
+                        + " window %.2f s, drain %.2f s; max %.1f ms%n", k, x.ok(), x.windowOk(), x.failed(),
+                        x.windowSeconds(), x.drainSeconds(), x.maxMillis()));
+            }
             md.append("| variant | goodput /s | p50 ms | p99 ms | failed | failure rate |\n|---|---|---|---|---|---|\n");
             for (Map.Entry<String, Measure.Result> e : r.entrySet()) {
                 Measure.Result x = e.getValue();
                 md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %d | %.1f %% |%n", e.getKey(),
-                        x.throughput(), x.p(0.5), x.p(0.99), x.failed(), 100 * x.failureRate()));
+                        x.windowThroughput(), x.p(0.5), x.p(0.99), x.failed(), 100 * x.failureRate()));
             }
-            double proxy = r.get("transparent proxy").throughput();
+            double proxy = r.get("transparent proxy").windowThroughput();
             targets.put(String.format(Locale.ROOT, "(3) transparent proxy goodput %.0f/s at least the Failsafe block's"
-                    + " %.0f/s", proxy, r.get("Failsafe block").throughput()), proxy >= r.get("Failsafe block").throughput());
+                    + " %.0f/s", proxy, r.get("Failsafe block").windowThroughput()),
+                    proxy >= r.get("Failsafe block").windowThroughput());
             targets.put(String.format(Locale.ROOT, "(3) transparent proxy goodput %.0f/s above the hand-written loop's"
-                    + " %.0f/s", proxy, r.get("hand-written retry loop (raw)").throughput()),
-                    proxy > r.get("hand-written retry loop (raw)").throughput());
+                    + " %.0f/s", proxy, r.get("hand-written retry loop (raw)").windowThroughput()),
+                    proxy > r.get("hand-written retry loop (raw)").windowThroughput());
         }
     }
 
