@@ -53,15 +53,18 @@ final class LossChecks {
      * @return true when it must be checked first
      */
     boolean suspect(Connection physical) {
-        long loss = lastLoss;
-        if (loss == NEVER) {
+        if (lastLoss == NEVER) {
             return false;
         }
+        // The lease's start is taken before the loss is read: a loss seen in between is then later than
+        // the start, and this lease cannot prove the connection for it.
+        long start = System.nanoTime();
+        long loss = lastLoss;
         long[] r = record(physical, loss);
         if (r[0] - loss < 0) {
             return true;
         }
-        r[1] = System.nanoTime();
+        r[1] = start;
         return false;
     }
 

@@ -33,18 +33,21 @@ public final class PooledDataSource implements DataSource {
     /** Replacement connections for the wrappers: from this pool; a dirty session is evicted, never lent again. */
     private final ConnectionSource source = new ConnectionSource() {
         /**
-         * A replacement is checked before use: a connection lost with its neighbours (cuts, a
-         * server restart) leaves dead idle ones in the pool, which HikariCP lends without a check
-         * when they were used in the last half second; a replay on one of them would fail again
-         * and spend an attempt and a backoff. Dead ones are evicted; bounded by the pool size.
+         * A replacement is checked before use unless it proved alive since the loss: a connection
+         * lost with its neighbours (cuts, a server restart) leaves dead idle ones in the pool, which
+         * HikariCP lends without a check when they were used in the last half second; a replay on
+         * one of them would fail again and spend an attempt and a backoff. Dead ones are evicted;
+         * bounded by the pool size.
          */
         @Override
         public Connection open() throws SQLException {
             for (int tries = 0; ; tries++) {
                 Connection c = physical();
-                if (tries >= hikari.getMaximumPoolSize()) {
+                // One proven alive since the loss that brought us here is lent as it is, as borrow() does.
+                if (tries >= hikari.getMaximumPoolSize() || !losses.suspect(c)) {
                     return c;
                 }
+                suspectsChecked.incrementAndGet();
                 if (alive(c)) {
                     losses.checked(c);
                     return c;

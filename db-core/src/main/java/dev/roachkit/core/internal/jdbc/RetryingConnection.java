@@ -450,7 +450,11 @@ public final class RetryingConnection implements Connection {
         }
         if (broken) {
             lost = true;
-            source.sawLoss();
+            // Only a failed link says the neighbours may be dead too: HikariCP also closes a connection on
+            // errors it deems fatal that leave the server and its other sessions well (0A000, for one).
+            if (SqlStates.isConnectionFailure(e)) {
+                source.sawLoss();
+            }
         }
     }
 
@@ -1619,6 +1623,12 @@ public final class RetryingConnection implements Connection {
             Journal.giveBack(journal);
             journal = null;
         }
+        if (!lost && closedUnseen()) {
+            // A call that goes straight to the driver (metadata, savepoints, getSchema, ...) failed on a lost
+            // link, and the pool closed its side: the neighbours are suspect, as after any loss seen here.
+            lost = true;
+            source.sawLoss();
+        }
         if (lost) {
             delegate.close(); // the pool sees it broke and evicts it
         } else if (sessionDirty()) {
@@ -1647,8 +1657,29 @@ public final class RetryingConnection implements Connection {
 
     @Override
     public void abort(Executor executor) throws SQLException {
+        if (executor == null) {
+            throw new SQLException("abort needs an executor", "HY009");
+        }
+        if (closed) {
+            return; // JDBC: aborting a closed connection does nothing
+        }
         closed = true;
-        delegate.abort(executor);
+        try {
+            delegate.abort(executor);
+        } finally {
+            // The physical connection must leave the pool too: aborted is not closed to HikariCP, which
+            // would count it as lent for good (a pool of one could lend nothing more).
+            source.discard(delegate);
+        }
+    }
+
+    /** @return true when the physical connection is closed though no failure was seen through this wrapper */
+    private boolean closedUnseen() {
+        try {
+            return delegate.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
     }
 
     @Override
