@@ -93,6 +93,47 @@ class LossChecksReviewIT {
             c.setAutoCommit(false);
             carry[0] = c.setSavepoint();
         }, (c, carry) -> c.rollback((Savepoint) carry[0])));
+        ops.add(op("commit (control)", (c, carry) -> {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.executeQuery("SELECT 1").close();
+            }
+        }, (c, carry) -> c.commit()));
+        ops.add(op("PreparedStatement.getMetaData", NOTHING,
+                (c, carry) -> c.prepareStatement("SELECT balance FROM accounts WHERE id = ?").getMetaData()));
+        ops.add(op("PreparedStatement.getParameterMetaData", NOTHING,
+                (c, carry) -> c.prepareStatement("SELECT balance FROM accounts WHERE id = ?").getParameterMetaData()));
+        ops.add(op("ResultSetMetaData.isNullable", (c, carry) -> {
+            Statement st = c.createStatement();
+            carry[0] = st.executeQuery("SELECT balance FROM accounts");
+        }, (c, carry) -> ((java.sql.ResultSet) carry[0]).getMetaData().isNullable(1)));
+        ops.add(op("ResultSet.next fetching the next rows", (c, carry) -> {
+            c.setAutoCommit(false);
+            Statement st = c.createStatement();
+            st.setFetchSize(1);
+            java.sql.ResultSet rs = st.executeQuery("SELECT generate_series(1, 100)");
+            rs.next();
+            carry[0] = rs;
+        }, (c, carry) -> {
+            java.sql.ResultSet rs = (java.sql.ResultSet) carry[0];
+            while (rs.next()) {
+                rs.getInt(1);
+            }
+            c.commit();
+        }));
+        ops.add(op("executeBatch", NOTHING, (c, carry) -> {
+            try (Statement st = c.createStatement()) {
+                st.addBatch("UPDATE accounts SET balance = balance WHERE id = 1");
+                st.addBatch("UPDATE accounts SET balance = balance WHERE id = 2");
+                st.executeBatch();
+            }
+        }));
+        ops.add(op("setAutoCommit(true) committing", (c, carry) -> {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.executeQuery("SELECT 1").close();
+            }
+        }, (c, carry) -> c.setAutoCommit(true)));
         List<Arguments> both = new ArrayList<>();
         for (boolean transparent : new boolean[] {false, true}) {
             for (Arguments a : ops) {
