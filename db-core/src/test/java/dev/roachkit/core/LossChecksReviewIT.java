@@ -185,6 +185,77 @@ class LossChecksReviewIT {
     }
 
     /**
+     * Promise 2: each connection is checked at most once per loss. Connection X is checked after the
+     * loss (a suspect) and then proves itself again by a lease that began after the loss and ended
+     * well; the next borrow is lent the dead neighbour B first (checked: right), and the pool's
+     * replacement path then checks X once more, although it was proven since the loss.
+     *
+     * <p>The pool's checks are counted by observing the driver (not mocking it): the queries pgjdbc
+     * sends from inside {@code PooledDataSource.alive}, so HikariCP's own checks are not counted.
+     */
+    @Test
+    void aConnectionProvenSinceTheLossIsNotCheckedAgainWhenANeighbourIsFoundDead() throws SQLException {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("org.postgresql.core.v3.QueryExecutorImpl");
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.logging.Handler counter = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                String m = r.getMessage();
+                if (m != null && (m.startsWith(" FE=> SimpleQuery") || m.startsWith(" FE=> Parse"))
+                        && java.util.Arrays.stream(new Throwable().getStackTrace()).anyMatch(f -> f.getClassName()
+                                .equals(PooledDataSource.class.getName()) && f.getMethodName().equals("alive"))) {
+                    checks.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Level old = jul.getLevel();
+        jul.setLevel(java.util.logging.Level.FINEST);
+        jul.addHandler(counter);
+        try (Database two = Database.open(tdb.settings(Map.of("db_url", tdb.urlVia(proxy.port()),
+                "db_min_connections", 2, "db_max_connections", 2, "db_transparent_retries", false)))) {
+            PooledDataSource pool = two.pool().unwrap(PooledDataSource.class);
+            useEveryConnection(two, 2);
+            Connection a = two.pool().getConnection();
+            Connection b = two.pool().getConnection();
+            proxy.cutAll();
+            assertThatThrownBy(() -> {
+                try (Statement st = a.createStatement()) {
+                    st.executeQuery("SELECT 1").close();
+                }
+            }).isInstanceOfSatisfying(SQLException.class, e -> assertThat(SqlStates.isConnectionFailure(e)).isTrue());
+            a.close(); // the loss; HikariCP replaces A with a fresh X
+            int provenPid = pid(two); // X: checked once as a suspect, then a lease begun after the loss ended well
+            b.close(); // B: dead, idle, suspect; returned last, so lent first
+            long suspects = pool.suspectsChecked();
+            int before = checks.get();
+            int lentPid = pid(two);
+            assumeTrue(pool.suspectsChecked() - suspects == 1 && lentPid == provenPid,
+                    "HikariCP lent B (suspect, dead) first and then X");
+            assertThat(checks.get() - before)
+                    .as("the pool's checks in that borrow: B (dead), and X, proven alive since the loss").isEqualTo(1);
+        } finally {
+            jul.removeHandler(counter);
+            jul.setLevel(old);
+        }
+    }
+
+    private static int pid(Database db) throws SQLException {
+        try (Connection c = db.pool().getConnection(); Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /**
      * Promise 3 (no leaks, active returns to 0): {@code abort} is legal on a pooled connection, and
      * {@code close} after it is too (a no-op by the JDBC spec). The physical connection must go
      * back to HikariCP, which evicts it.
