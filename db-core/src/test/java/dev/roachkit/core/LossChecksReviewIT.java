@@ -134,34 +134,41 @@ class LossChecksReviewIT {
                 st.executeQuery("SELECT 1").close();
             }
         }, (c, carry) -> c.setAutoCommit(true)));
-        List<Arguments> both = new ArrayList<>();
-        for (boolean transparent : new boolean[] {false, true}) {
-            for (Arguments a : ops) {
-                Object[] o = a.get();
-                both.add(Arguments.of(o[0], transparent, o[1], o[2]));
+        List<Arguments> all = new ArrayList<>();
+        for (String fault : new String[] {"cut", "terminate"}) {
+            for (boolean transparent : new boolean[] {false, true}) {
+                for (Arguments a : ops) {
+                    Object[] o = a.get();
+                    all.add(Arguments.of(o[0], fault, transparent, o[1], o[2]));
+                }
             }
         }
-        return both.stream();
+        return all.stream();
     }
 
     /**
      * Promise 1: once the pool found one connection broken by a statement that failed with a
-     * connection error, it checks the others before lending them. A held connection is cut and
-     * used once more (the call fails with class 08 and the application closes it, as
+     * connection error, it checks the others before lending them. A held connection is cut (or every
+     * session is terminated, as a server restart does) and
+     * used once more (the call fails with class 08 or 57P01 and the application closes it, as
      * try-with-resources does); then each of the other three (dead, idle, used in the last half
      * second so HikariCP lends them unchecked) must be checked and replaced, not lent dead.
      */
-    @ParameterizedTest(name = "{0}, transparent retries {1}")
+    @ParameterizedTest(name = "{0} after a {1}, transparent retries {2}")
     @MethodSource("operations")
-    void aConnectionErrorFromAnyCallMakesThePoolCheckTheNeighbours(String name, boolean transparent, Step before,
-            Step after) throws SQLException {
+    void aConnectionErrorFromAnyCallMakesThePoolCheckTheNeighbours(String name, String fault, boolean transparent,
+            Step before, Step after) throws SQLException {
         try (Database db = four(transparent)) {
             useEveryConnection(db, 4);
             SQLException failure = null;
             try (Connection held = db.pool().getConnection()) {
                 Object[] carry = new Object[1];
                 before.run(held, carry);
-                proxy.cutAll();
+                if (fault.equals("cut")) {
+                    proxy.cutAll();
+                } else {
+                    terminateEveryBackend(); // what a server restart does to the sessions
+                }
                 try {
                     after.run(held, carry);
                 } catch (SQLException e) {
@@ -299,6 +306,14 @@ class LossChecksReviewIT {
             useEveryConnection(db, 4);
             assertThat(pool.suspectsChecked()).as("connections checked after a plain 0A000 error, with no loss")
                     .isZero();
+        }
+    }
+
+    /** Ends every other session of the test database (the pool's), and waits until they are gone. */
+    private void terminateEveryBackend() throws SQLException {
+        try (Connection admin = tdb.connect(); Statement st = admin.createStatement()) {
+            st.executeQuery("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                    + " WHERE datname = current_database() AND pid <> pg_backend_pid()").close();
         }
     }
 
