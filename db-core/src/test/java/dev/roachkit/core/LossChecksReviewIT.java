@@ -103,10 +103,10 @@ class LossChecksReviewIT {
                 (c, carry) -> c.prepareStatement("SELECT balance FROM accounts WHERE id = ?").getMetaData()));
         ops.add(op("PreparedStatement.getParameterMetaData", NOTHING,
                 (c, carry) -> c.prepareStatement("SELECT balance FROM accounts WHERE id = ?").getParameterMetaData()));
-        ops.add(op("ResultSetMetaData.isNullable", (c, carry) -> {
-            Statement st = c.createStatement();
-            carry[0] = st.executeQuery("SELECT balance FROM accounts");
-        }, (c, carry) -> ((java.sql.ResultSet) carry[0]).getMetaData().isNullable(1)));
+        // Not here, a known limit: ResultSetMetaData.isNullable (and the driver's other lazily fetched column
+        // metadata) queries on the driver's own connection, past both HikariCP's proxy and roachkit's wrapper,
+        // and pgjdbc does not close itself on that I/O error, so nothing sees the loss until the next statement
+        // (which a replay then handles: it costs an attempt, loses nothing).
         ops.add(op("ResultSet.next fetching the next rows", (c, carry) -> {
             c.setAutoCommit(false);
             Statement st = c.createStatement();

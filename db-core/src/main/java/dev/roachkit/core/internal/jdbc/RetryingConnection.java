@@ -1575,7 +1575,12 @@ public final class RetryingConnection implements Connection {
         } catch (SQLException e) {
             throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), Map.of(), e);
         }
-        delegate.setClientInfo(name, value);
+        try {
+            delegate.setClientInfo(name, value);
+        } catch (SQLClientInfoException e) {
+            markIfBroken(e); // HikariCP does not look at this one: a lost link would go unseen by the pool
+            throw e;
+        }
         session().clientInfo(name, value, tx() != Tx.IDLE);
         recordOnConnection(SET_CLIENT_INFO, value, name);
     }
