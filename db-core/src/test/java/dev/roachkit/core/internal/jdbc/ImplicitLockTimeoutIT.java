@@ -114,4 +114,48 @@ class ImplicitLockTimeoutIT {
         }
         assertThat(counters.replays.sum()).isZero();
     }
+
+    @Test
+    void whenTheReadAlsoFailsWithoutTheLockTheTransactionIsAbortedAsWithPgjdbc() throws SQLException {
+        // The whole table is locked: the implicit FOR UPDATE times out, and so does the read run again
+        // without it. That error reaches the application, and the transaction must then be aborted
+        // (25P02) as plain pgjdbc's is, not quietly continued in a fresh one. Written for a DifferentialFuzzIT
+        // finding this does not reproduce (there the 55P03s were raised by PL/pgSQL at chosen calls, with a
+        // 40001 on the way): -Droachkit.fuzz.implicitForUpdate=true -Droachkit.fuzz.programs=1000
+        // -Droachkit.fuzz.seed=-6663415729534129052, still open.
+        holder.rollback();
+        try (Statement st = holder.createStatement()) {
+            st.execute("LOCK TABLE ilt_t IN ACCESS EXCLUSIVE MODE");
+        }
+        try (RetryingConnection c = proxied(); Statement st = c.createStatement()) {
+            assertThatThrownBy(() -> st.executeQuery("SELECT v FROM ilt_t WHERE id >= 1 ORDER BY id"))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55P03"));
+            holder.rollback(); // nothing waits any more: a statement now fails only if the transaction is aborted
+            assertThatThrownBy(() -> st.executeQuery("SELECT 1"))
+                    .as("the transaction the error aborted, as with plain pgjdbc")
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+            c.rollback();
+            assertThat(value(st.executeQuery("SELECT v FROM ilt_t WHERE id = 1"))).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void plainPgjdbcAbortsTheTransactionTheSameWay() throws SQLException {
+        // The reference the test above holds roachkit to.
+        holder.rollback();
+        try (Statement st = holder.createStatement()) {
+            st.execute("LOCK TABLE ilt_t IN ACCESS EXCLUSIVE MODE");
+        }
+        try (Connection c = physical(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            assertThatThrownBy(() -> st.executeQuery("SELECT v FROM ilt_t WHERE id >= 1 ORDER BY id"))
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55P03"));
+            holder.rollback();
+            assertThatThrownBy(() -> st.executeQuery("SELECT 1"))
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+            c.rollback();
+        }
+    }
 }
