@@ -215,7 +215,7 @@ class ConnectionLossIT {
     }
 
     /** Borrows all {@code n} pooled connections at once and uses each, so HikariCP would lend any unchecked. */
-    private static void useEveryConnection(Database db, int n) throws SQLException {
+    static void useEveryConnection(Database db, int n) throws SQLException {
         java.util.List<Connection> all = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {

@@ -159,7 +159,7 @@ class LossChecksReviewIT {
     void aConnectionErrorFromAnyCallMakesThePoolCheckTheNeighbours(String name, String fault, boolean transparent,
             Step before, Step after) throws SQLException {
         try (Database db = four(transparent)) {
-            useEveryConnection(db, 4);
+            ConnectionLossIT.useEveryConnection(db, 4);
             SQLException failure = null;
             try (Connection held = db.pool().getConnection()) {
                 Object[] carry = new Object[1];
@@ -229,7 +229,7 @@ class LossChecksReviewIT {
         try (Database two = Database.open(tdb.settings(Map.of("db_url", tdb.urlVia(proxy.port()),
                 "db_min_connections", 2, "db_max_connections", 2, "db_transparent_retries", false)))) {
             PooledDataSource pool = two.pool().unwrap(PooledDataSource.class);
-            useEveryConnection(two, 2);
+            ConnectionLossIT.useEveryConnection(two, 2);
             Connection a = two.pool().getConnection();
             Connection b = two.pool().getConnection();
             proxy.cutAll();
@@ -295,7 +295,7 @@ class LossChecksReviewIT {
     void anOrdinaryFeatureNotSupportedErrorIsNotALoss() throws SQLException {
         try (Database db = four(true)) {
             PooledDataSource pool = db.pool().unwrap(PooledDataSource.class);
-            useEveryConnection(db, 4);
+            ConnectionLossIT.useEveryConnection(db, 4);
             try (Connection c = db.pool().getConnection(); Statement st = c.createStatement()) {
                 assertThatThrownBy(() -> st.executeQuery("SELECT count(*) FROM accounts FOR UPDATE"))
                         .isInstanceOfSatisfying(SQLException.class,
@@ -303,7 +303,7 @@ class LossChecksReviewIT {
                 // the connection still works for the application: no connection error anywhere
                 st.executeQuery("SELECT 1").close();
             }
-            useEveryConnection(db, 4);
+            ConnectionLossIT.useEveryConnection(db, 4);
             assertThat(pool.suspectsChecked()).as("connections checked after a plain 0A000 error, with no loss")
                     .isZero();
         }
@@ -314,24 +314,6 @@ class LossChecksReviewIT {
         try (Connection admin = tdb.connect(); Statement st = admin.createStatement()) {
             st.executeQuery("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
                     + " WHERE datname = current_database() AND pid <> pg_backend_pid()").close();
-        }
-    }
-
-    /** Borrows all {@code n} pooled connections at once and uses each, so HikariCP would lend any unchecked. */
-    private static void useEveryConnection(Database db, int n) throws SQLException {
-        List<Connection> all = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                Connection c = db.pool().getConnection();
-                all.add(c);
-                try (Statement st = c.createStatement()) {
-                    st.executeQuery("SELECT 1").close();
-                }
-            }
-        } finally {
-            for (Connection c : all) {
-                c.close();
-            }
         }
     }
 }

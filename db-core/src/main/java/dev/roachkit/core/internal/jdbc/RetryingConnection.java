@@ -702,6 +702,14 @@ public final class RetryingConnection implements Connection {
             sawError(e);
             throw e;
         }
+        if (!restart && !SqlStates.isConnectionFailure(e)) {
+            // The application's own error, and the link was lost after it (the rollback of a refused lock,
+            // or HikariCP closing the connection on a state it deems fatal): as with pgjdbc, the error ended
+            // the transaction. A replay on a fresh link would hide it and let the next statements run in a
+            // new transaction; instead they fail with 25P02 until rollback().
+            giveUp("it failed with SQLSTATE " + SqlStates.first(e).orElse("?") + " and the connection was lost after.");
+            throw e;
+        }
         ctx.counters.restart(SqlStates.first(e).orElse(null), e);
         if (lost && pinned() != null) {
             throw loseSession(e);

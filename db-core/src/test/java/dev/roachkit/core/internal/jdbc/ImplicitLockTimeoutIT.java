@@ -119,10 +119,8 @@ class ImplicitLockTimeoutIT {
     void whenTheReadAlsoFailsWithoutTheLockTheTransactionIsAbortedAsWithPgjdbc() throws SQLException {
         // The whole table is locked: the implicit FOR UPDATE times out, and so does the read run again
         // without it. That error reaches the application, and the transaction must then be aborted
-        // (25P02) as plain pgjdbc's is, not quietly continued in a fresh one. Written for a DifferentialFuzzIT
-        // finding this does not reproduce (there the 55P03s were raised by PL/pgSQL at chosen calls, with a
-        // 40001 on the way): -Droachkit.fuzz.implicitForUpdate=true -Droachkit.fuzz.programs=1000
-        // -Droachkit.fuzz.seed=-6663415729534129052, still open.
+        // (25P02) as plain pgjdbc's is, not quietly continued in a fresh one. (The case the fuzz found, with
+        // the link lost in between, is the next test.)
         holder.rollback();
         try (Statement st = holder.createStatement()) {
             st.execute("LOCK TABLE ilt_t IN ACCESS EXCLUSIVE MODE");
@@ -157,5 +155,49 @@ class ImplicitLockTimeoutIT {
                     .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
             c.rollback();
         }
+    }
+
+    /** A physical connection (lock_timeout as above) whose session the server ends just before a rollback. */
+    private Connection lostAtRollback() throws SQLException {
+        Connection c = physical();
+        int pid = c.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+        return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("rollback") && (args == null || args.length == 0)) {
+                        try (Connection admin = tdb.connect(); Statement st = admin.createStatement()) {
+                            st.executeQuery("SELECT pg_terminate_backend(" + pid + ", 10000)").close();
+                        }
+                    }
+                    try {
+                        return m.invoke(c, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void anErrorTheApplicationSawEndsTheTransactionEvenWhenTheLinkIsLostAfterIt() throws SQLException {
+        // The implicit lock times out; rolling back to run the read again plainly, the link is lost, so
+        // the lock timeout reaches the application (nothing to run the read on in its transaction). Its
+        // transaction must then be over, as pgjdbc's would be after an error: 25P02 until rollback(),
+        // not a replay on a fresh link that runs the next statements in a new transaction. Found by
+        // DifferentialFuzzIT (-Droachkit.fuzz.implicitForUpdate=true -Droachkit.fuzz.programs=1000
+        // -Droachkit.fuzz.seed=-6663415729534129052: step 2 gave rows where pgjdbc gave 25P02).
+        try (RetryingConnection c = new RetryingConnection(lostAtRollback(), this::physical, new RetryContext(
+                tdb.settings(Map.of("db_implicit_for_update", true, "db_retry_initial_backoff", "1ms",
+                        "db_retry_max_backoff", "2ms")), counters)); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            assertThatThrownBy(() -> st.executeQuery("SELECT v FROM ilt_t WHERE id = 2"))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("55P03"));
+            assertThatThrownBy(() -> st.executeQuery("SELECT 1"))
+                    .as("the transaction the error ended")
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+            c.rollback();
+            assertThat(value(st.executeQuery("SELECT v FROM ilt_t WHERE id = 1"))).isEqualTo(10);
+        }
+        assertThat(counters.replays.sum()).as("nothing was replayed").isZero();
     }
 }
